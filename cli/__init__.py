@@ -1,0 +1,1 @@
+"""The ``scpo-data`` command line (Typer), one module per command group."""

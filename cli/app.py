@@ -1,0 +1,23 @@
+"""The ``scpo-data`` Typer application: registers the command groups and runs them."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="scpo-data",
+    help="Make self-consistency preference datasets (ScPO) for reasoning models.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Make self-consistency preference datasets (ScPO) for reasoning models."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,1 @@
+"""ZebraLogic-style logic-grid puzzles: model, clues, exact solver, generator, rendering."""
