@@ -19,15 +19,15 @@ __all__ = ["Answer", "Extractor", "NO_ANSWER", "get_extractor", "DOMAINS"]
 
 
 def _gsm8k() -> Extractor:
-    from scpo_data.extractors.numeric import NumericExtractor
+    from scpo_data.extractors.math_extractor import Gsm8kExtractor
 
-    return NumericExtractor()
+    return Gsm8kExtractor()
 
 
 def _math() -> Extractor:
-    from scpo_data.extractors.numeric import NumericExtractor
+    from scpo_data.extractors.math_extractor import MathExtractor
 
-    return NumericExtractor(domain="math")
+    return MathExtractor()
 
 
 _FACTORIES: dict[str, Callable[[], Extractor]] = {

@@ -1,0 +1,375 @@
+"""Canonical keys for cleaned math answers, with sympy (run it in a worker, see ``math_worker``).
+
+A key is a string; two answers get the same key exactly when they are judged the
+same answer. The forms, by kind of answer:
+
+* numbers: exact rationals, ``"3/2"`` (``1.50``, ``\\frac32``, ``3/2``); other real
+  constants (radicals, pi, logs) by value to 15 significant digits, ``"~1.41421356237310"``;
+  complex constants as ``"<re>+<im>i"``; infinities ``"oo"``/``"-oo"``;
+* expressions with variables: sympy's expanded, cancelled form (``(x+1)^2`` and
+  ``x^2+2x+1`` agree);
+* ordered tuples/points and open intervals ``"(a, b)"``; other intervals ``"[a, b)"``;
+  unions ``"A U B"``; unordered sets and comma lists ``"{a, b}"`` (sorted keys), so
+  ``\\pm 2`` equals ``2, -2``; matrices ``"[[a, b], [c, d]]"``;
+* ``x = 2`` (one variable, constant value) is the value ``2``; other equations and
+  inequalities stay relations, ``"eq:"``/``"le:"``/``"lt:"``/``"ne:"`` + the
+  left-minus-right side divided by its leading coefficient (sign flipped into the
+  relation for inequalities); a one-variable linear inequality is its interval;
+* text answers ``"text:monday"``; multiple-choice letters ``"choice:C"``.
+
+:func:`fast_key` keys plain numbers without sympy; :func:`guard` rejects answers
+that could blow up (exponent towers, giant integers, deep nesting) before sympy
+sees them; :func:`string_key` is the normalised-string fallback. The LaTeX parser is
+``latex2sympy2_extended``; nothing here calls ``eval``, ``sympify`` or ``parse_expr``.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import sympy
+from latex2sympy2_extended.latex2sympy2 import ConversionConfig, NormalizationConfig, latex2sympy
+from sympy.core.function import AppliedUndef
+from sympy.core.relational import Relational
+
+#: Longest integer literal (digits) that is handed to sympy.
+MAX_DIGITS = 300
+#: Largest exponent (or factorial argument) of a numeric power that is handed to sympy.
+MAX_EXPONENT = 10_000
+#: Deepest brace/parenthesis nesting that is handed to the parser.
+MAX_NESTING = 40
+#: Longest cleaned answer (characters) that is handed to the parser.
+MAX_PARSE_CHARS = 600
+#: Significant digits of the value key of an irrational constant.
+VALUE_DIGITS = 15
+
+_NORMALISATION = NormalizationConfig(
+    basic_latex=True, units=True, malformed_operators=True, nits=False, boxed="none", equations=False
+)
+_CONVERSION = ConversionConfig(interpret_as_mixed_fractions=True, interpret_simple_eq_as_assignment=False)
+
+_PLAIN_NUMBER = re.compile(r"^([+-]?)\s*(\d+(?:\.\d*)?|\.\d+)$")
+_PLAIN_FRACTION = re.compile(r"^([+-]?)\s*(\d+)\s*/\s*(\d+)$")
+_LATEX_FRACTION = re.compile(r"^([+-]?)\s*\\frac\s*(?:\{\s*(\d+)\s*\}|(\d))\s*(?:\{\s*(\d+)\s*\}|(\d))$")
+_CHOICE = re.compile(r"^\(?\s*([A-E])\s*\)?$")
+_TEXT = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")
+_DIGIT_RUN = re.compile(r"\d{%d,}" % (MAX_DIGITS + 1))
+_FACTORIAL = re.compile(r"(\d+)\s*!")
+_SYMBOL_I = sympy.Symbol("i")
+
+
+def fraction_key(value: Fraction) -> str:
+    """The key of a rational number: ``"n"`` or ``"n/d"`` in lowest terms."""
+    return str(value)
+
+
+def fast_key(answer: str) -> str | None:
+    """Key a plain number without sympy: ``12``, ``-3.50``, ``.5``, ``3/4``, ``\\frac{3}{4}``.
+
+    Args:
+        answer: A cleaned answer (see ``math_extract.clean_answer``).
+
+    Returns:
+        The rational key, or ``None`` when the answer is not a plain number.
+    """
+    if len(answer) > MAX_DIGITS:
+        return None
+    match = _PLAIN_NUMBER.match(answer)
+    if match:
+        return fraction_key(Fraction(match.group(1) + match.group(2)))
+    match = _PLAIN_FRACTION.match(answer) or _LATEX_FRACTION.match(answer)
+    if match:
+        sign, *parts = match.groups()
+        num, den = [p for p in parts if p is not None]
+        if int(den) == 0:
+            return None
+        return fraction_key(Fraction(int(sign + num), int(den)))
+    return None
+
+
+def string_key(answer: str) -> str:
+    """The fallback key of an answer that could not be canonicalised: ``"str:" + normalised text``.
+
+    Args:
+        answer: A cleaned answer.
+
+    Returns:
+        Lower-cased with all whitespace removed, prefixed with ``str:``.
+    """
+    return "str:" + re.sub(r"\s+", "", answer).lower()
+
+
+def special_key(answer: str) -> str | None:
+    """Key a multiple-choice letter (``(C)`` -> ``choice:C``) or a word answer (``text:monday``).
+
+    Args:
+        answer: A cleaned answer.
+
+    Returns:
+        The key, or ``None`` when the answer is neither.
+    """
+    match = _CHOICE.match(answer)
+    if match:
+        return "choice:" + match.group(1)
+    if _TEXT.match(answer) and (" " in answer or len(answer) >= 4):
+        return "text:" + " ".join(answer.lower().split())
+    return None
+
+
+def _power_exponent_too_big(answer: str) -> bool:
+    """Whether a numeric exponent (``^{...}`` made only of digits, braces and ``^``) is huge."""
+    for match in re.finditer(r"\^", answer):
+        rest = answer[match.end() :].lstrip()
+        if rest.startswith("{"):
+            depth, end = 0, None
+            for i, ch in enumerate(rest):
+                depth += ch == "{"
+                depth -= ch == "}"
+                if depth == 0:
+                    end = i
+                    break
+            if end is None:
+                return True
+            exponent = rest[1:end]
+        else:
+            exponent = re.match(r"\d*", rest).group(0)
+        if _tower_value(exponent) > MAX_EXPONENT:
+            return True
+    return False
+
+
+def _tower_value(exponent: str) -> float:
+    """An upper bound of a numeric power tower such as ``9^{9^{9}}`` (inf when huge); 0 if not numeric."""
+    text = exponent.replace(" ", "")
+    if not re.fullmatch(r"[\d{}^+\-()]*", text):
+        return 0.0
+    numbers = [int(n) for n in re.findall(r"\d+", text) if len(n) <= 6]
+    if len(numbers) != len(re.findall(r"\d+", text)):
+        return float("inf")
+    if "^" not in text:
+        return float(max(numbers, default=0))
+    value = 1.0
+    for base in reversed(numbers):
+        if value > 64:
+            return float("inf")
+        value = float(base) ** value if base > 1 else 1.0
+    return value
+
+
+def guard(answer: str) -> str | None:
+    """Say why an answer must not reach sympy, or ``None`` when it is safe to parse.
+
+    Rejected: answers longer than :data:`MAX_PARSE_CHARS`, brace nesting deeper than
+    :data:`MAX_NESTING`, integer literals longer than :data:`MAX_DIGITS` digits,
+    numeric exponents or factorials above :data:`MAX_EXPONENT` (``9^{9^{9^{9}}}``).
+
+    Args:
+        answer: A cleaned answer.
+
+    Returns:
+        A short reason, or ``None``.
+    """
+    if len(answer) > MAX_PARSE_CHARS:
+        return "too long"
+    depth = deepest = 0
+    for ch in answer:
+        if ch in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "})]":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        return "nested too deeply"
+    if _DIGIT_RUN.search(answer):
+        return "giant integer"
+    if any(int(n) > MAX_EXPONENT for n in _FACTORIAL.findall(answer) if len(n) < 12) or any(
+        len(n) >= 12 for n in _FACTORIAL.findall(answer)
+    ):
+        return "giant factorial"
+    if _power_exponent_too_big(answer):
+        return "giant exponent"
+    return None
+
+
+def canonical_key(answer: str) -> tuple[str, bool]:
+    """Canonicalise a cleaned answer with latex2sympy2_extended and sympy.
+
+    Slow and unbounded in the worst case: call it through ``math_worker`` (which
+    applies :func:`guard`, a time limit and a cache), not directly on model output.
+
+    Args:
+        answer: A cleaned answer (see ``math_extract.clean_answer``).
+
+    Returns:
+        ``(key, parsed)``: the canonical key and ``True``, or :func:`string_key` and
+        ``False`` when the answer could not be parsed.
+    """
+    simple = fast_key(answer) or special_key(answer)
+    if simple is not None:
+        return simple, True
+    try:
+        parsed = latex2sympy(answer, normalization_config=_NORMALISATION, conversion_config=_CONVERSION)
+    except Exception:  # the parser raises bare Exceptions on syntax errors
+        return string_key(answer), False
+    try:
+        return _key(parsed, top=True, tuple_like=answer.lstrip().startswith("(")), True
+    except Exception:  # sympy can fail on odd but parseable input
+        return string_key(answer), False
+
+
+def _evaluate(expr: sympy.Basic) -> sympy.Basic:
+    """Rebuild an unevaluated parse bottom-up so that sympy simplifies it; floats become rationals."""
+    if isinstance(expr, sympy.Float):
+        return sympy.Rational(str(expr))
+    if isinstance(expr, sympy.UnevaluatedExpr):
+        return _evaluate(expr.args[0])
+    if expr == _SYMBOL_I:
+        return sympy.I
+    if isinstance(expr, sympy.MatrixBase):
+        return expr.applyfunc(_evaluate)
+    if not expr.args or isinstance(expr, (sympy.Symbol, sympy.Number)):
+        return expr
+    return expr.func(*[_evaluate(a) for a in expr.args])
+
+
+def _value_key(value: sympy.Basic) -> str:
+    """The key of a real number known to 40 digits: exact when it is a small-denominator rational."""
+    if value == 0:
+        return "0"
+    fraction = Fraction(str(value)).limit_denominator(10**6)
+    if abs(sympy.Rational(fraction) - value) <= sympy.Float(10, 40) ** -25 * max(1, abs(value)):
+        return fraction_key(fraction)
+    return "~" + str(sympy.Float(value, VALUE_DIGITS))
+
+
+def _constant_key(expr: sympy.Expr) -> str:
+    """The key of an expression without variables: exact rational, value or infinity."""
+    if expr.is_Rational:
+        return fraction_key(Fraction(int(expr.p), int(expr.q)))
+    if expr in (sympy.oo, -sympy.oo, sympy.zoo, sympy.nan):
+        return str(expr)
+    value = sympy.N(expr, 40)
+    real, imag = value.as_real_imag()
+    if not (real.is_Number and imag.is_Number):
+        return str(sympy.expand(expr))
+    if imag == 0:
+        return _value_key(real)
+    return f"{_value_key(real)}+{_value_key(imag)}i"
+
+
+def _expr_key(expr: sympy.Expr) -> str:
+    """The key of a scalar expression (constant or with variables)."""
+    expr = _evaluate(expr)
+    if not expr.free_symbols:
+        return _constant_key(expr)
+    canonical = sympy.cancel(sympy.expand(expr))
+    return str(canonical)
+
+
+def _leading_coefficient(expr: sympy.Expr) -> sympy.Expr:
+    """A constant factor that makes ``expr`` monic-like: the coefficient of its first term."""
+    symbols = sorted(expr.free_symbols, key=str)
+    try:
+        return sympy.Poly(expr, *symbols).LC()
+    except sympy.PolynomialError:
+        first = sympy.Add.make_args(expr)[0]
+        return first.as_coeff_Mul()[0]
+
+
+def _relation_key(rel: Relational, top: bool) -> str:
+    """The key of an equation or inequality, canonical up to moving terms and a constant factor.
+
+    An assignment (``x = 2``, ``f(x) = x^2``, ``x \\in [1, 2]``) is keyed as its value
+    when it is the whole answer (``top``) and as ``"x=<value>"`` inside a list.
+    """
+    lhs, rhs = _evaluate(rel.lhs), _evaluate(rel.rhs)
+    for target, value in ((lhs, rhs), (rhs, lhs)):
+        if isinstance(rel, sympy.Eq) and (target.is_Symbol or isinstance(target, AppliedUndef)):
+            if isinstance(value, sympy.Set) or not value.free_symbols - (
+                set(target.args) if isinstance(target, AppliedUndef) else set()
+            ):
+                return _key(value, top=False) if top else f"{target}={_key(value, top=False)}"
+    if isinstance(lhs, sympy.Set) or isinstance(rhs, sympy.Set):
+        return f"rel:{_key(lhs, top=False)}:{type(rel).__name__}:{_key(rhs, top=False)}"
+    interval = _as_interval(rel)
+    if interval is not None:
+        return _interval_key(interval)
+    diff = sympy.together(sympy.expand(lhs - rhs))
+    numerator, denominator = diff.as_numer_denom()
+    if not denominator.free_symbols:
+        diff = numerator
+        if denominator.is_negative:
+            diff = -diff
+    diff = sympy.expand(diff)
+    op = {sympy.Eq: "eq", sympy.Ne: "ne", sympy.Lt: "lt", sympy.Le: "le", sympy.Gt: "gt", sympy.Ge: "ge"}[type(rel)]
+    if op in ("gt", "ge"):
+        diff, op = -diff, "lt" if op == "gt" else "le"
+    if diff == 0 or not diff.free_symbols:
+        return f"{op}:{_expr_key(diff)}"
+    coefficient = _leading_coefficient(diff)
+    if coefficient.is_zero or coefficient.free_symbols:
+        coefficient = sympy.Integer(1)
+    if op in ("lt", "le"):
+        coefficient = abs(coefficient)
+    return f"{op}:{sympy.expand(diff / coefficient)}"
+
+
+def _interval_key(interval: sympy.Interval) -> str:
+    """``(a, b]`` style key of an interval."""
+    left = "(" if interval.left_open or interval.start == -sympy.oo else "["
+    right = ")" if interval.right_open or interval.end == sympy.oo else "]"
+    return f"{left}{_expr_key(interval.start)}, {_expr_key(interval.end)}{right}"
+
+
+def _key(obj: object, top: bool, tuple_like: bool = False) -> str:
+    """Dispatch on the kind of parsed answer; ``top`` is true for the whole answer."""
+    if isinstance(obj, sympy.MatrixBase):
+        rows = [[_key(obj[r, c], top=False) for c in range(obj.cols)] for r in range(obj.rows)]
+        return "[" + ", ".join("[" + ", ".join(row) + "]" for row in rows) + "]"
+    if isinstance(obj, (sympy.Tuple, tuple, list)):
+        return "(" + ", ".join(_key(item, top=False) for item in obj) + ")"
+    if isinstance(obj, sympy.Interval):
+        if tuple_like and obj.left_open and obj.right_open:
+            return f"({_expr_key(obj.start)}, {_expr_key(obj.end)})"
+        return _interval_key(obj)
+    if isinstance(obj, sympy.Union):
+        return " U ".join(sorted(_key(part, top=False) for part in obj.args))
+    if obj is sympy.S.EmptySet:
+        return "{}"
+    if obj == sympy.S.Reals:
+        return "(-oo, oo)"
+    if isinstance(obj, sympy.FiniteSet):
+        items = sorted({_key(item, top=False) for item in obj.args})
+        return items[0] if top and len(items) == 1 and len(obj.args) == 1 and not tuple_like else "{" + ", ".join(items) + "}"
+    if isinstance(obj, sympy.And):
+        parts = [_key(arg, top=False) for arg in obj.args]
+        if all(p.startswith(("(", "[")) and " U " not in p for p in parts):
+            intervals = [_as_interval(arg) for arg in obj.args]
+            if all(i is not None for i in intervals):
+                return _key(sympy.Intersection(*intervals), top=False)
+        return "and:" + "; ".join(sorted(parts))
+    if isinstance(obj, Relational):
+        return _relation_key(obj, top)
+    if isinstance(obj, (sympy.logic.boolalg.BooleanTrue, sympy.logic.boolalg.BooleanFalse)):
+        return str(obj)
+    if isinstance(obj, sympy.Expr):
+        return _expr_key(obj)
+    raise TypeError(f"cannot key {type(obj).__name__}")
+
+
+def _as_interval(rel: sympy.Basic) -> sympy.Interval | None:
+    """The interval of a one-variable linear inequality, or ``None``."""
+    if not isinstance(rel, (sympy.Lt, sympy.Le, sympy.Gt, sympy.Ge)):
+        return None
+    diff = sympy.expand(_evaluate(rel.lhs) - _evaluate(rel.rhs))
+    symbols = list(diff.free_symbols)
+    if len(symbols) != 1 or sympy.degree(diff, symbols[0]) != 1:
+        return None
+    slope = diff.coeff(symbols[0])
+    point = -diff.subs(symbols[0], 0) / slope
+    strict = isinstance(rel, (sympy.Lt, sympy.Gt))
+    below = isinstance(rel, (sympy.Lt, sympy.Le)) == bool(slope > 0)
+    if below:
+        return sympy.Interval(-sympy.oo, point, right_open=strict)
+    return sympy.Interval(point, sympy.oo, left_open=strict)

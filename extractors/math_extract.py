@@ -1,0 +1,213 @@
+"""Find the final answer in a free-form math solution and clean its LaTeX.
+
+Everything here is plain string work with linear-time regular expressions and
+bounded scans: no sympy, no ``eval``. Two jobs:
+
+* :func:`find_answer` cuts the final answer out of a whole response: the last of
+  ``\\boxed{...}`` / ``\\fbox{...}`` (balanced braces, or ``\\boxed 5``), ``#### x``,
+  "The final answer is x", "Answer: x" and a bold ``**x**`` on the last line.
+* :func:`clean_answer` turns the cut-out answer into a normalised LaTeX string:
+  no ``$``, ``\\(``, ``\\left``/``\\right``, spacing commands, ``^\\circ``, ``\\%``,
+  trailing units in ``\\text{...}`` or thousands separators (``7,425,000``), while
+  tuples such as ``(1, 2)`` and lists keep their commas.
+
+:func:`last_number` is the GSM8K-only fallback (the last number in the text).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+#: Longest answer (characters) that is kept after cutting it out of a response.
+MAX_ANSWER_CHARS = 2000
+#: How far (characters) a ``\\boxed{`` scan looks for its closing brace.
+MAX_BOXED_SCAN = 5000
+#: Only this many trailing characters of a response are searched for "answer" phrases.
+MAX_TAIL_CHARS = 20000
+
+_BOXED = re.compile(r"\\(?:boxed|fbox)\b\s*")
+_HASHES = re.compile(r"####[ \t]*([^\n]*)")
+_PHRASE = re.compile(
+    r"(?:the\s+final\s+answer\s+is|final\s+answer\s*(?:is)?\s*:|the\s+answer\s+is"
+    r"|^[ \t>#*_]*answer\s*:)[ \t*]*:?[ \t]*([^\n]*)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_BOLD = re.compile(r"\*\*([^*\n]{1,200})\*\*")
+_INLINE_MATH = re.compile(r"\$\$?([^$]+)\$\$?|\\\((.+?)\\\)|\\\[(.+?)\\\]")
+_NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])|(?<![\w.])-?\.\d+")
+
+_DELIMS = (("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$"), ("$", "$"))
+_SPACING = re.compile(r"\\[!,;:>]|\\quad|\\qquad|\\displaystyle|\\textstyle|~")
+_LEFT_RIGHT = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?\s*(\\[{}|]|[()\[\]|.]|\\[lr]?[vV]ert|\\langle|\\rangle)")
+_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ|\\degree|°")
+_PERCENT = re.compile(r"\\?%")
+_FRAC_VARIANTS = re.compile(r"\\[dtc]frac")
+_TEXT_CMD = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox|operatorname)\s*\{([^{}]*)\}")
+_TRAILING_TEXT = re.compile(r"^(.*?\S)\s*\\(?:text|textbf|textrm|mathrm|mbox)\s*\{\s*[^{}]*\}\s*(?:\^\s*\{?\d\}?)?$")
+_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+)(?![\d,]|\.\d*,)")
+_TRAILING_WORDS = re.compile(r"^(-?\s*\\?\$?\s*[\d.,/]+)\s+(?:[A-Za-z]{2,}\.?\s*)+$")
+_LEADING_DOLLAR = re.compile(r"^(-?)\s*\\\$\s*")
+_WRAPPED = re.compile(r"^\s*(?:[(\[{]|\\\{).*(?:[)\]}]|\\\})\s*$", re.DOTALL)
+
+
+class Found(NamedTuple):
+    """A final-answer candidate: where it starts in the response and its text."""
+
+    start: int
+    text: str
+
+
+def _boxed_contents(text: str) -> list[Found]:
+    """Every ``\\boxed``/``\\fbox`` in ``text`` with its balanced-brace content."""
+    found: list[Found] = []
+    for match in _BOXED.finditer(text):
+        start = match.end()
+        if start < len(text) and text[start] == "{":
+            depth = 0
+            end = min(len(text), start + MAX_BOXED_SCAN)
+            for i in range(start, end):
+                ch = text[i]
+                if ch == "{" and text[i - 1] != "\\":
+                    depth += 1
+                elif ch == "}" and text[i - 1] != "\\":
+                    depth -= 1
+                    if depth == 0:
+                        found.append(Found(match.start(), text[start + 1 : i]))
+                        break
+        else:
+            bare = re.match(r"[^\s$]+", text[start : start + MAX_ANSWER_CHARS])
+            if bare:
+                found.append(Found(match.start(), bare.group(0)))
+    return found
+
+
+def last_boxed(text: str) -> str | None:
+    """Return the content of the last ``\\boxed{...}`` / ``\\fbox{...}`` in ``text``.
+
+    Braces are balanced (nested braces are kept); ``\\boxed 5`` without braces
+    yields ``5``. An unclosed box is skipped in favour of an earlier closed one.
+
+    Args:
+        text: A whole response or any LaTeX string (untrusted).
+
+    Returns:
+        The box content, or ``None`` when there is no complete box.
+    """
+    found = _boxed_contents(text)
+    return found[-1].text if found else None
+
+
+def _phrase_answer(captured: str) -> str:
+    """The answer inside a "the answer is ..." line: its math segment, or the sentence."""
+    math = _INLINE_MATH.search(captured)
+    if math:
+        return next(g for g in math.groups() if g is not None)
+    return re.split(r"(?<=[^\d\s])\.(?:\s|$)|\.\s", captured, maxsplit=1)[0]
+
+
+def find_answer(text: str) -> str | None:
+    """Cut the final answer out of a free-form solution; the last marked answer wins.
+
+    The candidates are every ``\\boxed``/``\\fbox``, ``#### x`` line, "The final
+    answer is x" / "the answer is x" / "Answer: x" phrase and a bold ``**x**`` on the
+    last non-empty line; a phrase whose text holds a box defers to that box.
+
+    Args:
+        text: The model's whole response (untrusted, any length).
+
+    Returns:
+        The raw answer text (not yet cleaned), or ``None`` when nothing is marked.
+    """
+    candidates = _boxed_contents(text)
+    offset = max(0, len(text) - MAX_TAIL_CHARS)
+    tail = text[offset:]
+    for match in _HASHES.finditer(tail):
+        candidates.append(Found(offset + match.start(), match.group(1)))
+    for match in _PHRASE.finditer(tail):
+        captured = match.group(1)
+        if "\\boxed" in captured or "\\fbox" in captured:
+            continue
+        captured = captured.replace("**", "").strip()
+        if captured:
+            candidates.append(Found(offset + match.start(), _phrase_answer(captured)))
+    lines = [line for line in tail.splitlines() if line.strip()]
+    if lines:
+        last_line = lines[-1]
+        bold = list(_BOLD.finditer(last_line))
+        if bold:
+            inner = re.sub(r"^(?:final\s+)?answer\s*(?:is)?\s*:?\s*", "", bold[-1].group(1), flags=re.I)
+            candidates.append(Found(len(text) - len(last_line) + bold[-1].start(), inner))
+    candidates = [c for c in candidates if c.text.strip()]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: c.start).text.strip()[:MAX_ANSWER_CHARS]
+
+
+def last_number(text: str) -> str | None:
+    """The last number written in ``text`` (GSM8K fallback), e.g. ``"1,200"`` or ``"-3.5"``.
+
+    Args:
+        text: A whole response (untrusted).
+
+    Returns:
+        The number as written, or ``None`` when the text has no number.
+    """
+    tail = text[-MAX_TAIL_CHARS:]
+    last = None
+    for last in _NUMBER.finditer(tail):
+        pass
+    return last.group(0) if last else None
+
+
+def _strip_delimiters(answer: str) -> str:
+    """Remove math-mode delimiters around (and ``$`` signs inside) an answer."""
+    answer = answer.strip()
+    changed = True
+    while changed:
+        changed = False
+        for left, right in _DELIMS:
+            if answer.startswith(left) and answer.endswith(right) and len(answer) >= len(left) + len(right):
+                answer = answer[len(left) : len(answer) - len(right)].strip()
+                changed = True
+    answer = _LEADING_DOLLAR.sub(r"\1", answer)
+    return answer.replace("\\$", "").replace("$", "").replace("\\(", "").replace("\\)", "")
+
+
+def clean_answer(answer: str) -> str:
+    """Normalise a cut-out answer string before it is keyed.
+
+    Removes math delimiters, ``\\left``/``\\right``, spacing commands (``\\!``, ``\\,``),
+    ``^\\circ``, ``\\%`` (the MATH convention: ``10\\%`` matches ``10``), trailing
+    ``\\text{...}`` units and trailing unit words after a number, unwraps the
+    remaining ``\\text{...}``, rewrites ``\\dfrac``/``\\tfrac`` as ``\\frac``, removes
+    thousands separators outside brackets (``7,425,000`` -> ``7425000`` but
+    ``(1,234, 5)`` keeps its commas) and drops trailing punctuation.
+
+    Args:
+        answer: The answer as cut out of a response or given as a gold label.
+
+    Returns:
+        The cleaned answer (possibly empty).
+    """
+    answer = _strip_delimiters(answer[:MAX_ANSWER_CHARS])
+    answer = _SPACING.sub(" ", answer)
+    answer = _LEFT_RIGHT.sub(r"\1", answer)
+    answer = answer.replace("\\left.", "").replace("\\right.", "")
+    answer = _DEGREES.sub("", answer)
+    answer = _PERCENT.sub("", answer)
+    answer = _FRAC_VARIANTS.sub(r"\\frac", answer)
+    answer = re.sub(r"\\text\s*\{\s*(?:and|or)\s*\}", ",", answer)
+    answer = re.sub(r"\s+", " ", answer).strip()
+    answer = re.sub(r"[\s.,;:!]+$", "", answer)
+    answer = re.sub(r"\\\\$", "", answer).strip()
+    trailing = _TRAILING_TEXT.match(answer)
+    if trailing and re.search(r"[\d}]\s*$", trailing.group(1)):
+        answer = trailing.group(1)
+    answer = _TEXT_CMD.sub(r"\1", answer).strip()
+    words = _TRAILING_WORDS.match(answer)
+    if words:
+        answer = words.group(1)
+    if not _WRAPPED.match(answer):
+        answer = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), answer)
+    return re.sub(r"\s+", " ", answer).strip().rstrip(".")
