@@ -30,9 +30,16 @@ def _math() -> Extractor:
     return MathExtractor()
 
 
+def _zebra() -> Extractor:
+    from scpo_data.extractors.zebra import ZebraExtractor
+
+    return ZebraExtractor()
+
+
 _FACTORIES: dict[str, Callable[[], Extractor]] = {
     "gsm8k": _gsm8k,
     "math": _math,
+    "zebra": _zebra,
 }
 
 #: The domains that have an extractor.

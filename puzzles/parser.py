@@ -19,7 +19,7 @@ from scpo_data.puzzles.lexicon import SPECS_BY_DESCRIPTION
 from scpo_data.puzzles.model import Attribute, Puzzle
 from scpo_data.puzzles.render import CLUE_TEMPLATES, ORDINALS
 
-__all__ = ["PuzzleParseError", "parse_puzzle", "load_zebralogic"]
+__all__ = ["PuzzleParseError", "parse_header", "parse_puzzle", "load_zebralogic"]
 
 _HOUSES = re.compile(r"There (?:are|is) (\d+) houses?")
 _ATTRIBUTE = re.compile(r"^\s*-\s*(.+?):\s*(`.*`)\s*$")
@@ -74,19 +74,8 @@ def _clue(sentence: str, phrases: dict[str, Entity]) -> Clue:
     raise PuzzleParseError(f"cannot read clue {sentence!r}" + (" (ambiguous)" if splits else ""))
 
 
-def parse_puzzle(text: str) -> Puzzle:
-    """Parse a ZebraLogic puzzle text.
-
-    Args:
-        text: The puzzle as in ZebraLogic's ``puzzle`` field (or as :func:`render_puzzle` writes it).
-
-    Returns:
-        The puzzle, attributes in the order the text lists them.
-
-    Raises:
-        PuzzleParseError: On an unknown attribute description, a value-count mismatch or a
-            clue that cannot be read.
-    """
+def _header(text: str) -> tuple[int, list[Attribute], dict[str, Entity], str]:
+    """Houses, attributes, the phrase lookup and the clue section of a puzzle text."""
     houses = _HOUSES.search(text)
     if not houses:
         raise PuzzleParseError("no 'There are N houses' sentence")
@@ -114,6 +103,33 @@ def parse_puzzle(text: str) -> Puzzle:
         attributes.append(Attribute(spec.key, values))
     if not attributes:
         raise PuzzleParseError("no attribute lines")
+    return n, attributes, phrases, tail
+
+
+def parse_header(text: str) -> tuple[int, tuple[Attribute, ...]]:
+    """Read only the houses and attributes of a puzzle text (the clues are not read).
+
+    Raises:
+        PuzzleParseError: When the text has no house count, no clue section or an unknown attribute line.
+    """
+    n, attributes, _, _ = _header(text)
+    return n, tuple(attributes)
+
+
+def parse_puzzle(text: str) -> Puzzle:
+    """Parse a ZebraLogic puzzle text.
+
+    Args:
+        text: The puzzle as in ZebraLogic's ``puzzle`` field (or as :func:`render_puzzle` writes it).
+
+    Returns:
+        The puzzle, attributes in the order the text lists them.
+
+    Raises:
+        PuzzleParseError: On an unknown attribute description, a value-count mismatch or a
+            clue that cannot be read.
+    """
+    n, attributes, phrases, tail = _header(text)
     clues = tuple(_clue(m.group(1), phrases) for line in tail.splitlines() if (m := _CLUE.match(line)))
     return Puzzle(n, tuple(attributes), clues)
 
