@@ -1,0 +1,185 @@
+"""``ScpoConfig``: TRL's ``DPOConfig`` plus the ScPO loss settings, and YAML loading.
+
+The ScPO objective (DESIGN.md step 7) is
+
+    L = mean over pairs of [ -w * log sigmoid(beta * margin) - alpha * w * log pi(y+|x) / |y+| ]
+
+where ``margin`` is the chosen log-ratio minus the rejected log-ratio against the
+reference model. Three modes pick the paper defaults:
+
+========  ===================  ======  =======
+mode      w                    beta    alpha
+========  ===================  ======  =======
+``scpo``  the ``weight`` column  0.5     1.0
+``irpo``  1                    0.1     1.0
+``dpo``   1                    0.1     0.0
+========  ===================  ======  =======
+
+An explicit ``beta`` or ``alpha`` overrides the mode's default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from trl import DPOConfig
+
+from scpo_data.errors import ScpoError
+
+Mode = Literal["scpo", "irpo", "dpo"]
+
+
+@dataclass(frozen=True)
+class ModeDefaults:
+    """The defaults one training mode brings.
+
+    Attributes:
+        beta: The DPO temperature.
+        alpha: The coefficient of the length-normalised NLL term on the chosen response.
+        use_weights: Whether the per-pair ``weight`` column scales the loss (else w = 1).
+    """
+
+    beta: float
+    alpha: float
+    use_weights: bool
+
+
+MODE_DEFAULTS: dict[str, ModeDefaults] = {
+    "scpo": ModeDefaults(beta=0.5, alpha=1.0, use_weights=True),
+    "irpo": ModeDefaults(beta=0.1, alpha=1.0, use_weights=False),
+    "dpo": ModeDefaults(beta=0.1, alpha=0.0, use_weights=False),
+}
+
+#: DPOConfig fields that select another loss, with the only values the ScPO loss accepts.
+_FIXED_LOSS_FIELDS: dict[str, Any] = {
+    "loss_type": ["sigmoid"],
+    "loss_weights": None,
+    "ld_alpha": None,
+    "f_divergence_type": "reverse_kl",
+    "use_weighting": False,
+}
+
+
+def bf16_supported() -> bool:
+    """Whether bfloat16 mixed precision is worth using on this machine.
+
+    True on a CUDA GPU that supports bf16, and on a CPU with native bf16 instructions
+    (AVX512-BF16 or AMX); False elsewhere (where bf16 would be emulated and slow).
+    """
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    if torch.accelerator.is_available():  # MPS, XPU...: leave precision to the user
+        return False
+    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+
+
+@dataclass
+class ScpoConfig(DPOConfig):
+    """Configuration of :class:`scpo_data.trainer.ScpoTrainer`: every ``DPOConfig`` field plus the ScPO loss.
+
+    Defaults that differ from ``DPOConfig``: ``learning_rate`` 5e-6 with a cosine
+    schedule (the ScPO paper), ``beta`` and ``alpha`` from the mode, ``bf16`` only
+    where the hardware supports it (:func:`bf16_supported`), and activation
+    checkpointing off (turn it on with ``activation_checkpointing: true`` for big
+    models). The loss-selecting fields of ``DPOConfig`` (``loss_type``,
+    ``loss_weights``, ``ld_alpha``, ``f_divergence_type``, ``use_weighting``) must keep
+    their defaults: this trainer computes its own loss.
+    """
+
+    mode: Mode = field(
+        default="scpo",
+        metadata={
+            "help": "Loss preset: 'scpo' (weights from the data, beta 0.5, alpha 1), 'irpo' (w = 1, beta 0.1, "
+            "alpha 1) or 'dpo' (w = 1, beta 0.1, alpha 0).",
+            "choices": list(MODE_DEFAULTS),
+        },
+    )
+    beta: float | None = field(
+        default=None,
+        metadata={"help": "DPO temperature; default: the mode's (0.5 for scpo, 0.1 otherwise)."},
+    )
+    alpha: float | None = field(
+        default=None,
+        metadata={"help": "Coefficient of the length-normalised NLL on the chosen response; default: the mode's."},
+    )
+    learning_rate: float = field(default=5e-6, metadata={"help": "The initial learning rate for AdamW."})
+    lr_scheduler_type: str = field(default="cosine", metadata={"help": "The scheduler type to use."})
+    gradient_checkpointing: bool | None = field(
+        default=None,
+        metadata={"help": "Deprecated alias of `activation_checkpointing` (off by default here)."},
+    )
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODE_DEFAULTS:
+            raise ValueError(f"mode must be one of {sorted(MODE_DEFAULTS)}, got {self.mode!r}")
+        defaults = MODE_DEFAULTS[self.mode]
+        self.beta = defaults.beta if self.beta is None else self.beta
+        self.alpha = defaults.alpha if self.alpha is None else self.alpha
+        if self.bf16 is None and not self.fp16:
+            self.bf16 = bf16_supported()
+            self.use_cpu = self.use_cpu or (self.bf16 and not torch.accelerator.is_available())
+        super().__post_init__()
+        for name, allowed in _FIXED_LOSS_FIELDS.items():
+            if getattr(self, name) != allowed:
+                raise ValueError(
+                    f"{name}={getattr(self, name)!r} selects another loss; the ScPO trainer needs {allowed!r} "
+                    "(use trl.DPOTrainer for other DPO losses)"
+                )
+
+    @property
+    def use_weights(self) -> bool:
+        """Whether the per-pair ``weight`` column scales the loss (mode ``scpo``)."""
+        return MODE_DEFAULTS[self.mode].use_weights
+
+
+def config_fields() -> frozenset[str]:
+    """Names of every option a YAML file (or the CLI) may set on :class:`ScpoConfig`."""
+    return frozenset(f.name for f in fields(ScpoConfig) if f.init)
+
+
+def read_yaml_options(path: str | Path) -> dict[str, Any]:
+    """Read a YAML file of training options: a mapping of ``ScpoConfig`` field names to values.
+
+    Raises:
+        ScpoError: When the file is missing, is not valid YAML, is not a mapping, or
+            names an option that ``ScpoConfig`` does not have.
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScpoError(f"cannot read training config {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ScpoError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise ScpoError(f"{path} must hold a mapping of option: value, got {type(values).__name__}")
+    unknown = sorted(set(map(str, values)) - config_fields())
+    if unknown:
+        raise ScpoError(f"unknown training option(s) in {path}: {', '.join(unknown)}")
+    return values
+
+
+def build_config(config_file: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> ScpoConfig:
+    """Build a :class:`ScpoConfig` from an optional YAML file and explicit overrides.
+
+    Args:
+        config_file: A YAML file of ``ScpoConfig``/``DPOConfig`` options, or None.
+        overrides: Options that win over the file (CLI flags); None values are ignored.
+
+    Raises:
+        ScpoError: When the file is unusable or the resulting configuration is invalid.
+    """
+    values = read_yaml_options(config_file) if config_file is not None else {}
+    values.update({key: value for key, value in (overrides or {}).items() if value is not None})
+    try:
+        return ScpoConfig(**values)
+    except (TypeError, ValueError) as exc:
+        raise ScpoError(f"invalid training configuration: {exc}") from exc

@@ -1,0 +1,60 @@
+"""Loading a pairs dataset for training: a run folder, a dataset folder, or a Hub id."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scpo_data.errors import ScpoError
+
+#: The columns every preference dataset must have (TRL's conversational preference format).
+REQUIRED_COLUMNS = ("prompt", "chosen", "rejected")
+
+
+def resolve_pairs_source(spec: str) -> str:
+    """Turn ``--data`` into what ``datasets.load_dataset`` takes.
+
+    A run folder (one with a ``dataset/`` sub-folder, as ``scpo-data generate --out``
+    writes) resolves to that sub-folder; any other existing folder is used as is;
+    anything else is taken as a Hub dataset id.
+
+    Raises:
+        ScpoError: When ``spec`` is an existing file rather than a folder, or is neither
+            a folder nor shaped like a Hub id (``owner/name``).
+    """
+    local = Path(spec).expanduser()
+    if local.is_dir():
+        return str(local / "dataset") if (local / "dataset").is_dir() else str(local)
+    if local.exists():
+        raise ScpoError(f"--data {spec}: expected a run folder, a dataset folder or a Hub id, got a file")
+    if spec.count("/") != 1 or spec.startswith((".", "/", "~")):
+        raise ScpoError(f"--data {spec}: no such folder, and not a Hub dataset id (owner/name)")
+    return spec
+
+
+def load_pairs(spec: str) -> Any:
+    """Load the ``train`` split of a pairs dataset and check it is a preference dataset.
+
+    Args:
+        spec: A run folder, a dataset folder, or a Hub dataset id (see :func:`resolve_pairs_source`).
+
+    Returns:
+        A ``datasets.Dataset`` with at least ``prompt``, ``chosen`` and ``rejected``.
+
+    Raises:
+        ScpoError: When the dataset cannot be loaded, has no ``train`` split or no rows,
+            or lacks a required column.
+    """
+    import datasets
+
+    source = resolve_pairs_source(spec)
+    try:
+        dataset = datasets.load_dataset(source, split="train")
+    except (FileNotFoundError, ValueError, datasets.exceptions.DatasetNotFoundError) as exc:
+        raise ScpoError(f"cannot load pairs from {spec}: {str(exc).splitlines()[0]}") from exc
+    missing = [column for column in REQUIRED_COLUMNS if column not in dataset.column_names]
+    if missing:
+        raise ScpoError(f"{spec} is not a preference dataset: missing column(s) {', '.join(missing)}")
+    if len(dataset) == 0:
+        raise ScpoError(f"{spec} has no pairs to train on")
+    return dataset
