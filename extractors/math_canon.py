@@ -49,7 +49,7 @@ _NORMALISATION = NormalizationConfig(
 )
 _CONVERSION = ConversionConfig(interpret_as_mixed_fractions=True, interpret_simple_eq_as_assignment=False)
 
-_PLAIN_NUMBER = re.compile(r"^([+-]?)\s*(\d+(?:\.\d*)?|\.\d+)$")
+_PLAIN_NUMBER = re.compile(r"^([+-]?)\s*((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,2})?)$")
 _PLAIN_FRACTION = re.compile(r"^([+-]?)\s*(\d+)\s*/\s*(\d+)$")
 _LATEX_FRACTION = re.compile(r"^([+-]?)\s*\\frac\s*(?:\{\s*(\d+)\s*\}|(\d))\s*(?:\{\s*(\d+)\s*\}|(\d))$")
 _CHOICE = re.compile(r"^\(?\s*([A-E])\s*\)?$")
@@ -65,7 +65,7 @@ def fraction_key(value: Fraction) -> str:
 
 
 def fast_key(answer: str) -> str | None:
-    """Key a plain number without sympy: ``12``, ``-3.50``, ``.5``, ``3/4``, ``\\frac{3}{4}``.
+    """Key a plain number without sympy: ``12``, ``-3.50``, ``.5``, ``1e3``, ``3/4``, ``\\frac{3}{4}``.
 
     Args:
         answer: A cleaned answer (see ``math_extract.clean_answer``).

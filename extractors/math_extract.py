@@ -21,8 +21,8 @@ from typing import NamedTuple
 
 #: Longest answer (characters) that is kept after cutting it out of a response.
 MAX_ANSWER_CHARS = 2000
-#: How far (characters) a ``\\boxed{`` scan looks for its closing brace.
-MAX_BOXED_SCAN = 5000
+#: Longest box content (characters) that is taken as an answer.
+MAX_BOXED_CHARS = 5000
 #: Only this many trailing characters of a response are searched for "answer" phrases.
 MAX_TAIL_CHARS = 20000
 
@@ -38,7 +38,7 @@ _INLINE_MATH = re.compile(r"\$\$?([^$]+)\$\$?|\\\((.+?)\\\)|\\\[(.+?)\\\]")
 _NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])|(?<![\w.])-?\.\d+")
 
 _DELIMS = (("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$"), ("$", "$"))
-_SPACING = re.compile(r"\\[!,;:>]|\\quad|\\qquad|\\displaystyle|\\textstyle|~")
+_SPACING = re.compile(r"\\[,;:>]|\\quad|\\qquad|\\displaystyle|\\textstyle|~")
 _LEFT_RIGHT = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?\s*(\\[{}|]|[()\[\]|.]|\\[lr]?[vV]ert|\\langle|\\rangle)")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ|\\degree|°")
 _PERCENT = re.compile(r"\\?%")
@@ -58,23 +58,39 @@ class Found(NamedTuple):
     text: str
 
 
+def _closing_braces(text: str) -> dict[int, int]:
+    """Map the index of every ``{`` to the index of its matching ``}`` (one linear pass).
+
+    Escaped braces (``\\{``, ``\\}``) are not counted; unmatched braces are left out.
+    """
+    closing: dict[int, int] = {}
+    stack: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            stack.append(i)
+        elif ch == "}" and stack:
+            closing[stack.pop()] = i
+        i += 1
+    return closing
+
+
 def _boxed_contents(text: str) -> list[Found]:
-    """Every ``\\boxed``/``\\fbox`` in ``text`` with its balanced-brace content."""
+    """Every ``\\boxed``/``\\fbox`` in ``text`` with its balanced-brace content (linear time)."""
     found: list[Found] = []
+    closing: dict[int, int] | None = None
     for match in _BOXED.finditer(text):
         start = match.end()
         if start < len(text) and text[start] == "{":
-            depth = 0
-            end = min(len(text), start + MAX_BOXED_SCAN)
-            for i in range(start, end):
-                ch = text[i]
-                if ch == "{" and text[i - 1] != "\\":
-                    depth += 1
-                elif ch == "}" and text[i - 1] != "\\":
-                    depth -= 1
-                    if depth == 0:
-                        found.append(Found(match.start(), text[start + 1 : i]))
-                        break
+            if closing is None:
+                closing = _closing_braces(text)
+            end = closing.get(start)
+            if end is not None and end - start <= MAX_BOXED_CHARS:
+                found.append(Found(match.start(), text[start + 1 : end]))
         else:
             bare = re.match(r"[^\s$]+", text[start : start + MAX_ANSWER_CHARS])
             if bare:
@@ -103,7 +119,7 @@ def _phrase_answer(captured: str) -> str:
     math = _INLINE_MATH.search(captured)
     if math:
         return next(g for g in math.groups() if g is not None)
-    return re.split(r"(?<=[^\d\s])\.(?:\s|$)|\.\s", captured, maxsplit=1)[0]
+    return re.split(r"\.(?:\s|$)", captured, maxsplit=1)[0]
 
 
 def find_answer(text: str) -> str | None:
@@ -191,6 +207,7 @@ def clean_answer(answer: str) -> str:
         The cleaned answer (possibly empty).
     """
     answer = _strip_delimiters(answer[:MAX_ANSWER_CHARS])
+    answer = re.sub(r",\\!\s*", ",", answer).replace("\\!", "")
     answer = _SPACING.sub(" ", answer)
     answer = _LEFT_RIGHT.sub(r"\1", answer)
     answer = answer.replace("\\left.", "").replace("\\right.", "")
@@ -199,7 +216,7 @@ def clean_answer(answer: str) -> str:
     answer = _FRAC_VARIANTS.sub(r"\\frac", answer)
     answer = re.sub(r"\\text\s*\{\s*(?:and|or)\s*\}", ",", answer)
     answer = re.sub(r"\s+", " ", answer).strip()
-    answer = re.sub(r"[\s.,;:!]+$", "", answer)
+    answer = re.sub(r"[\s.,;:]+$", "", answer)
     answer = re.sub(r"\\\\$", "", answer).strip()
     trailing = _TRAILING_TEXT.match(answer)
     if trailing and re.search(r"[\d}]\s*$", trailing.group(1)):

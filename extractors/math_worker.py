@@ -142,6 +142,16 @@ class CanonPool:
                     self._cache_put(answer, result)
         return [results[answer] for answer in answers]
 
+    @property
+    def pids(self) -> list[int]:
+        """Process ids of the running workers (empty before first use and after :meth:`close`)."""
+        return [w.process.pid for w in self._workers if w.process.poll() is None]
+
+    @property
+    def cached(self) -> int:
+        """Number of answers in the cache."""
+        return len(self._cache)
+
     def close(self) -> None:
         """Stop all workers (they are restarted lazily if the pool is used again)."""
         with self._lock:

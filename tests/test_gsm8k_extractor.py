@@ -1,0 +1,62 @@
+"""The gsm8k extractor: ``####`` lines, marked answers, and the last-number fallback."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from scpo_data.extractors import get_extractor
+from scpo_data.extractors.base import STATUS_NO_ANSWER, STATUS_OK
+from scpo_data.extractors.math_extractor import Gsm8kExtractor, MathExtractor
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+GSM8K_TEST = DATA / "gsm8k" / "test.jsonl"
+
+
+@pytest.mark.skipif(not GSM8K_TEST.exists(), reason=f"shared data not found at {GSM8K_TEST}")
+def test_gsm8k_hash_line_equals_gold_number() -> None:
+    """For every GSM8K test record the extracted key is the gold number as an exact rational."""
+    records = [json.loads(line) for line in GSM8K_TEST.read_text(encoding="utf-8").splitlines() if line.strip()]
+    answers = Gsm8kExtractor().extract_batch([r["answer"] for r in records])
+    wrong = [
+        (r["answer"][-60:], a)
+        for r, a in zip(records, answers)
+        if a.status != STATUS_OK or a.key != str(Fraction(r["answer"].rsplit("####", 1)[1].strip().replace(",", "")))
+    ]
+    assert len(records) == 1319
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("She pays $1,200 in total.\n#### 1200", "1200"),
+        ("So the answer is $18.", "18"),
+        ("The answer is: Janet makes $18 per day.", "18"),
+        ("She has 3 apples, then 5 more, so 8 apples.", "8"),
+        (r"Total: \boxed{\frac{7}{2}}", "7/2"),
+        ("It costs 2.50 dollars.", "5/2"),
+        ("#### -4", "-4"),
+    ],
+)
+def test_gsm8k_answers(text: str, key: str) -> None:
+    """Marked answers are narrowed to their number; unmarked text falls back to the last number."""
+    answer = get_extractor("gsm8k").extract(text)
+    assert (answer.key, answer.status) == (key, STATUS_OK)
+
+
+def test_last_number_fallback_is_gsm8k_only() -> None:
+    """The math extractor never guesses the last number; gsm8k does."""
+    text = "She has 3 apples, then 5 more, so 8 apples."
+    assert MathExtractor().extract(text).status == STATUS_NO_ANSWER
+    assert Gsm8kExtractor().extract(text).key == "8"
+    assert Gsm8kExtractor().extract("no digits here").status == STATUS_NO_ANSWER
+
+
+def test_registry_points_at_the_new_extractors() -> None:
+    """``get_extractor`` serves these classes for both domains."""
+    assert isinstance(get_extractor("gsm8k"), Gsm8kExtractor)
+    assert type(get_extractor("math")) is MathExtractor
