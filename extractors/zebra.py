@@ -54,12 +54,14 @@ __all__ = [
 STATUS_PARTIAL = "partial"
 #: Only this many characters at the end of a response are searched.
 MAX_TEXT = 50_000
-#: How many ``{`` positions before a ``solution`` token are tried as object starts.
+#: How many ``{`` positions before one ``solution`` token are tried as object starts.
 _MAX_STARTS = 64
+#: How many object starts one search may parse in all (bounds the work on hostile text).
+_MAX_PARSES = 256
 #: Placeholder cells (``"___"`` from the prompt template) count as empty.
 _PLACEHOLDER = re.compile(r"^[_\-?.\s]*$")
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_NOT_WORD = re.compile(r"[\W_]+")
 _HOUSE = re.compile(r"^\s*(?:house|h)?[\s_#-]*(\d{1,2})\s*$", re.IGNORECASE)
 
 #: A canonical grid: house number -> attribute -> value, all strings.
@@ -67,9 +69,9 @@ Grid = dict[str, dict[str, str]]
 
 
 def _fold(text: str) -> str:
-    """Lowercase, NFKC-normalise and keep letters and digits only."""
+    """Lowercase, NFKC-normalise and keep letters and digits (any script) only."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    return _NON_ALNUM.sub("", text)
+    return _NOT_WORD.sub("", text)
 
 
 def normalize_value(value: object) -> str:
@@ -238,6 +240,8 @@ class _Invalid(Exception):
     """The text is not (repairable) JSON at this point."""
 
 
+_SPACE = re.compile(r"\s*")
+_STRING_BODY = {'"': re.compile(r'[^"\\]*'), "'": re.compile(r"[^'\\]*")}
 _LITERALS = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
 _BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_ \-]*")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
@@ -255,10 +259,11 @@ class _LooseParser:
         """Skip whitespace and ``//``, ``#`` and ``/* */`` comments."""
         text, n = self.text, len(self.text)
         while self.pos < n:
+            self.pos = _SPACE.match(text, self.pos).end()  # type: ignore[union-attr]
+            if self.pos >= n:
+                return
             ch = text[self.pos]
-            if ch.isspace():
-                self.pos += 1
-            elif text.startswith("//", self.pos) or ch == "#":
+            if text.startswith("//", self.pos) or ch == "#":
                 end = text.find("\n", self.pos)
                 self.pos = n if end < 0 else end + 1
             elif text.startswith("/*", self.pos):
@@ -294,26 +299,29 @@ class _LooseParser:
     def string(self) -> str:
         """Parse a single- or double-quoted string with JSON escapes."""
         quote = self.text[self.pos]
+        body = _STRING_BODY[quote]
         self.pos += 1
         out: list[str] = []
         text, n = self.text, len(self.text)
-        while self.pos < n:
-            ch = text[self.pos]
-            if ch == quote:
+        while True:
+            end = body.match(text, self.pos).end()  # type: ignore[union-attr]
+            out.append(text[self.pos : end])
+            self.pos = end
+            if end >= n:
+                raise _Truncated()
+            if text[end] == quote:
                 self.pos += 1
                 return "".join(out)
-            if ch == "\\" and self.pos + 1 < n:
-                nxt = text[self.pos + 1]
-                if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[self.pos + 2 : self.pos + 6]):
-                    out.append(chr(int(text[self.pos + 2 : self.pos + 6], 16)))
-                    self.pos += 6
-                    continue
+            # A backslash escape.
+            nxt = text[end + 1 : end + 2]
+            if not nxt:
+                raise _Truncated()
+            if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[end + 2 : end + 6]):
+                out.append(chr(int(text[end + 2 : end + 6], 16)))
+                self.pos = end + 6
+            else:
                 out.append({"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}.get(nxt, nxt))
-                self.pos += 2
-                continue
-            out.append(ch)
-            self.pos += 1
-        raise _Truncated()
+                self.pos = end + 2
 
     def key(self) -> str:
         """Parse an object key: a quoted string, a number or a bare word (``House 1``, ``house_1``)."""
@@ -417,15 +425,16 @@ def _objects_before(text: str, token: re.Pattern[str], want: str) -> tuple[Any, 
     """
     matches = list(token.finditer(text))
     truncated_hit: tuple[Any, bool] | None = None
+    parsed_at: dict[int, tuple[Any, int, bool] | None] = {}
     for match in reversed(matches):
-        tried = 0
         brace = match.start()
-        while tried < _MAX_STARTS:
+        for _ in range(_MAX_STARTS):
             brace = text.rfind("{", 0, brace)
-            if brace < 0:
+            if brace < 0 or (brace not in parsed_at and len(parsed_at) >= _MAX_PARSES):
                 break
-            tried += 1
-            parsed = parse_loose_json(text, brace)
+            if brace not in parsed_at:
+                parsed_at[brace] = parse_loose_json(text, brace)
+            parsed = parsed_at[brace]
             if parsed is None:
                 continue
             value, end, truncated = parsed
@@ -440,6 +449,8 @@ def _objects_before(text: str, token: re.Pattern[str], want: str) -> tuple[Any, 
                 return data, False
             truncated_hit = truncated_hit or (data, True)
             break
+        if len(parsed_at) >= _MAX_PARSES:
+            break
     return truncated_hit
 
 
@@ -448,28 +459,30 @@ def _split_row(line: str) -> list[str]:
     return [cell.strip() for cell in _TABLE_ROW.match(line).group(1).split("|")]  # type: ignore[union-attr]
 
 
-def _last_table(text: str) -> list[list[str]] | None:
-    """The last markdown table in the text, header first, rule lines dropped."""
-    tables: list[list[list[str]]] = []
-    current: list[list[str]] = []
+def _last_table(text: str) -> tuple[list[list[str]], str] | None:
+    """The last markdown table in the text (header first, rule lines dropped) and its raw lines."""
+    tables: list[list[str]] = []
+    current: list[str] = []
     for line in text.splitlines():
         if _TABLE_ROW.match(line):
-            if not _TABLE_RULE.match(line):
-                current.append(_split_row(line))
+            current.append(line)
         elif current:
             tables.append(current)
             current = []
     if current:
         tables.append(current)
-    return tables[-1] if tables else None
-
-
-def _grid_from_markdown(text: str) -> Grid | None:
-    """Read the last markdown table as a grid, with houses as rows or as columns."""
-    table = _last_table(text)
-    if not table or len(table) < 2:
+    if not tables:
         return None
-    header, rows = table[0], table[1:]
+    rows = [_split_row(line) for line in tables[-1] if not _TABLE_RULE.match(line)]
+    return rows, "\n".join(tables[-1])
+
+
+def _grid_from_markdown(text: str) -> tuple[Grid, str] | None:
+    """Read the last markdown table as a grid (houses as rows or as columns), with its raw text."""
+    found = _last_table(text)
+    if not found or len(found[0]) < 2:
+        return None
+    (header, *rows), raw = found
     if len(header) > 1 and all(house_number(h.strip("*")) is not None for h in header[1:]):
         # Transposed: attributes as rows, houses as columns.
         numbers = [house_number(h.strip("*")) for h in header[1:]]
@@ -479,8 +492,9 @@ def _grid_from_markdown(text: str) -> Grid | None:
             for number, value in zip(numbers, row[1:]):
                 if name:
                     grid[str(number)][name] = normalize_value(value)
-        return grid
-    return grid_from_table([h.strip("*") for h in header], [[c.strip("*") for c in r] for r in rows])
+        return grid, raw
+    table = grid_from_table([h.strip("*") for h in header], [[c.strip("*") for c in r] for r in rows])
+    return (table, raw) if table else None
 
 
 def find_grid(text: str) -> tuple[Grid | None, str | None, bool]:
@@ -490,8 +504,9 @@ def find_grid(text: str) -> tuple[Grid | None, str | None, bool]:
         text: The response (untrusted); only its last :data:`MAX_TEXT` characters are read.
 
     Returns:
-        ``(grid, raw, truncated)``: the canonical grid (or None), the raw answer as JSON text
-        (or the table text), and whether the grid came from a JSON object cut off at the end.
+        ``(grid, raw, truncated)``: the canonical grid (or None), the raw answer (the solution
+        re-serialised as JSON, or the markdown table's lines), and whether the grid came from a
+        JSON object cut off at the end.
     """
     text = text[-MAX_TEXT:]
     for token, want in ((_SOLUTION_TOKEN, "solution"), (_HOUSE_TOKEN, "houses")):
@@ -501,9 +516,9 @@ def find_grid(text: str) -> tuple[Grid | None, str | None, bool]:
             grid = canonical_grid(data)
             if grid:
                 return grid, json.dumps(data, ensure_ascii=False), truncated
-    grid = _grid_from_markdown(text)
-    if grid:
-        return grid, None, False
+    table = _grid_from_markdown(text)
+    if table:
+        return table[0], table[1], False
     return None, None, False
 
 
@@ -526,7 +541,7 @@ class ZebraExtractor(Extractor):
         if grid is None:
             return NO_ANSWER
         status = STATUS_PARTIAL if truncated else grid_status(grid)
-        return Answer(key=grid_key(grid), status=status, raw=raw if raw is not None else grid_key(grid))
+        return Answer(key=grid_key(grid), status=status, raw=raw)
 
     def canonical(self, answer_text: str) -> Answer:
         """Canonicalise a gold solution given as JSON text: ``{header, rows}`` or a house mapping."""
