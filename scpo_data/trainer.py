@@ -146,8 +146,8 @@ class ScpoTrainer(DPOTrainer):
         completion_mask = inputs["completion_mask"]
         labels = inputs["input_ids"].masked_fill(completion_mask == 0, -100)
         outputs = model(**model_kwargs, labels=labels, fused_lm_head=True)
-        scored = completion_mask[:, 1:]
-        per_token_logps = outputs.log_probs[:, -scored.size(1) :] * scored
+        scored = completion_mask[:, 1:]  # the fused head's log-probs are already zero off the completion
+        per_token_logps = outputs.log_probs[:, -scored.size(1) :]
         chosen_logps, rejected_logps = per_token_logps.sum(dim=1).chunk(2, dim=0)
         chosen_lengths = scored.chunk(2, dim=0)[0].sum(dim=1)
 
@@ -243,8 +243,10 @@ def train_model(data: str, model: str, config: ScpoConfig) -> dict[str, float]:
     if config.use_weights and WEIGHT not in pairs.column_names:
         logger.warning("%s has no %r column: training with w = 1", data, WEIGHT)
     policy, tokenizer = load_model(resolve_model(model), dtype="float32")
+    use_cache = policy.config.use_cache
     trainer = ScpoTrainer(policy, args=config, train_dataset=pairs, processing_class=tokenizer)
     trainer.train()
+    policy.config.use_cache = use_cache  # Trainer turns the KV cache off; the saved model generates with it
     trainer.save_model(config.output_dir)
     trainer.save_state()
     summary: dict[str, float] = {}
