@@ -43,7 +43,12 @@ def bench_generator(sizes: Sequence[tuple[int, int]], count: int, seed: int) -> 
             puzzle, _ = generate_puzzle(n, m, random.Random(puzzle_seed(seed, n, m, index)))
             clues += len(puzzle.clues)
         elapsed = time.perf_counter() - start
-        results[f"{n}x{m}"] = {"puzzles": count, "seconds": elapsed, "per_second": count / elapsed, "clues": clues / count}
+        results[f"{n}x{m}"] = {
+            "puzzles": count,
+            "seconds": elapsed,
+            "per_second": count / elapsed,
+            "clues": clues / count,
+        }
     return results
 
 
@@ -61,7 +66,12 @@ def bench_reasoning_gym(sizes: Sequence[tuple[int, int]], count: int, seed: int)
             _, puzzle = rg_generate(random.Random(f"{seed}:{n}x{m}:{index}"), n, m)
             clues += len(puzzle.clues)
         elapsed = time.perf_counter() - start
-        results[f"{n}x{m}"] = {"puzzles": count, "seconds": elapsed, "per_second": count / elapsed, "clues": clues / count}
+        results[f"{n}x{m}"] = {
+            "puzzles": count,
+            "seconds": elapsed,
+            "per_second": count / elapsed,
+            "clues": clues / count,
+        }
     return results
 
 
@@ -158,16 +168,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"{'size':>5} {'ours/s':>9} {'clues':>6} {'reasoning-gym/s':>16} {'clues':>6} {'ratio':>7}")
     for size, ours in report["generator"].items():
         theirs = (report["reasoning_gym"] or {}).get(size)
-        rg = f"{theirs['per_second']:16.2f} {theirs['clues']:6.1f} {ours['per_second'] / theirs['per_second']:6.1f}x" if theirs else f"{'(not installed)':>16}"
+        rg = (
+            f"{theirs['per_second']:16.2f} {theirs['clues']:6.1f} {ours['per_second'] / theirs['per_second']:6.1f}x"
+            if theirs
+            else f"{'(not installed)':>16}"
+        )
         print(f"{size:>5} {ours['per_second']:9.2f} {ours['clues']:6.1f} {rg}")
 
     if args.data.is_file():
         bench = bench_benchmark_puzzles(args.data)
         report["zebralogic"] = bench
-        print(f"\nZebraLogic grid mode: {bench['puzzles']} puzzles, {len(bench['unparsed'])} unparsed, "
-              f"{len(bench['not_unique_or_wrong'])} not unique or not the gold")
-        print(f"  parse {bench['parse_seconds']:.2f} s, solve {bench['solve_seconds']:.2f} s "
-              f"(mean {bench['solve_ms_mean']:.2f} ms, max {bench['solve_ms_max']:.1f} ms)")
+        print(
+            f"\nZebraLogic grid mode: {bench['puzzles']} puzzles, {len(bench['unparsed'])} unparsed, "
+            f"{len(bench['not_unique_or_wrong'])} not unique or not the gold"
+        )
+        print(
+            f"  parse {bench['parse_seconds']:.2f} s, solve {bench['solve_seconds']:.2f} s "
+            f"(mean {bench['solve_ms_mean']:.2f} ms, max {bench['solve_ms_max']:.1f} ms)"
+        )
         if bench["sat_seconds"] is not None:
             print(f"  pycosat SAT encoding: {bench['sat_seconds']:.2f} s ({bench['sat_unique']} unique)")
         for line in bench["unparsed"]:

@@ -164,7 +164,7 @@ def grid_from_table(header: list[object], rows: list[list[object]]) -> Grid | No
         if number is None:
             continue
         cells = grid.setdefault(str(number), {})
-        for name, value in zip(names, row[1:]):
+        for name, value in zip(names, row[1:], strict=False):
             if name:
                 cells[name] = normalize_value(value)
     return grid or None
@@ -489,7 +489,7 @@ def _grid_from_markdown(text: str) -> tuple[Grid, str] | None:
         grid: Grid = {str(n): {} for n in numbers}
         for row in rows:
             name = normalize_attribute(row[0].strip("*"))
-            for number, value in zip(numbers, row[1:]):
+            for number, value in zip(numbers, row[1:], strict=False):
                 if name:
                     grid[str(number)][name] = normalize_value(value)
         return grid, raw

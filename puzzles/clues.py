@@ -74,7 +74,9 @@ class Clue:
         if self.family not in FAMILIES:
             raise ValueError(f"unknown clue family {self.family!r}")
         if (self.family in UNARY_FAMILIES) != (self.house is not None and self.second is None):
-            raise ValueError(f"{self.family} clue needs {'a house' if self.family in UNARY_FAMILIES else 'a second entity'}")
+            raise ValueError(
+                f"{self.family} clue needs {'a house' if self.family in UNARY_FAMILIES else 'a second entity'}"
+            )
 
 
 def holds(clue: Clue, solution: Sequence[Sequence[int]]) -> bool:

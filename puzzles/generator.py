@@ -194,4 +194,3 @@ def family_counts(puzzle: Puzzle) -> dict[str, int]:
     for clue in puzzle.clues:
         counts[clue.family] += 1
     return counts
-

@@ -55,8 +55,8 @@ class Puzzle:
     def table(self, solution: Solution) -> dict[str, list]:
         """A solution as ZebraLogic's table: ``{"header": ["House", ...], "rows": [["1", ...], ...]}``."""
         rows = [[str(h + 1)] for h in range(self.n_houses)]
-        for attribute, houses in zip(self.attributes, solution):
-            for value, house in zip(attribute.values, houses):
+        for attribute, houses in zip(self.attributes, solution, strict=True):
+            for value, house in zip(attribute.values, houses, strict=True):
                 rows[house].append(value)
         return {"header": ["House", *(a.name for a in self.attributes)], "rows": rows}
 

@@ -41,7 +41,9 @@ def _template_regex(template: str) -> re.Pattern[str]:
 
 
 # Most specific sentences first; "X is Y" (same_house) last.
-_FAMILY_PATTERNS = [(family, _template_regex(CLUE_TEMPLATES[family])) for family in CLUE_TEMPLATES if family != "same_house"]
+_FAMILY_PATTERNS = [
+    (family, _template_regex(CLUE_TEMPLATES[family])) for family in CLUE_TEMPLATES if family != "same_house"
+]
 
 
 def _key(phrase: str) -> str:

@@ -21,7 +21,7 @@ so it was kept: see ``benchmarks/puzzle_bench.py``.)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache
 
 from scpo_data.puzzles.clues import RELATIONS, Clue
 from scpo_data.puzzles.model import Solution
@@ -31,7 +31,7 @@ __all__ = ["solve", "count_solutions", "is_unique"]
 _Tables = tuple[tuple[int, ...], tuple[int, ...]]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tables(family: str, n: int) -> _Tables:
     """Support tables of a binary relation on n houses: forward[mask_x] -> houses of Y, backward[mask_y] -> X."""
     relation = RELATIONS[family]

@@ -116,7 +116,9 @@ app.add_typer(puzzles_app, name="puzzles")
 
 def test_cli_generate_writes_records(tmp_path: Path) -> None:
     out = tmp_path / "sub" / "p.jsonl"
-    result = runner.invoke(app, ["puzzles", "generate", "--sizes", "2x2,3x4", "--count", "3", "--seed", "5", "--out", str(out)])
+    result = runner.invoke(
+        app, ["puzzles", "generate", "--sizes", "2x2,3x4", "--count", "3", "--seed", "5", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["size"] for r in records] == ["2*2"] * 3 + ["3*4"] * 3
@@ -128,8 +130,15 @@ def test_cli_generate_writes_records(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["--sizes", "7x2"], ["--sizes", "3"], ["--sizes", ""], ["--count", "0"], ["--families", "diagonal=1"],
-     ["--families", "same_house"], ["--families", ",".join(f"{f}=0" for f in FAMILIES)]],
+    [
+        ["--sizes", "7x2"],
+        ["--sizes", "3"],
+        ["--sizes", ""],
+        ["--count", "0"],
+        ["--families", "diagonal=1"],
+        ["--families", "same_house"],
+        ["--families", ",".join(f"{f}=0" for f in FAMILIES)],
+    ],
 )
 def test_cli_generate_rejects_bad_options_without_writing(tmp_path: Path, args: list[str]) -> None:
     out = tmp_path / "p.jsonl"
@@ -161,7 +170,9 @@ def test_cli_generate_leaves_no_partial_file_on_failure(tmp_path: Path, monkeypa
 
 def test_cli_check_reports_bad_puzzles(tmp_path: Path) -> None:
     record = next(generate_records([(3, 3)], 1, seed=0))
-    wrong = dict(record, id="wrong", solution={"header": record["solution"]["header"], "rows": record["solution"]["rows"][::-1]})
+    wrong = dict(
+        record, id="wrong", solution={"header": record["solution"]["header"], "rows": record["solution"]["rows"][::-1]}
+    )
     broken = dict(record, id="broken", puzzle=record["puzzle"] + "99. Nonsense is everywhere.\n")
     path = tmp_path / "in.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in (record, wrong, broken)))

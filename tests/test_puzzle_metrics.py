@@ -49,7 +49,9 @@ def test_metrics_by_hand() -> None:
 
 def test_metrics_take_extractor_keys() -> None:
     ext = ZebraExtractor()
-    key = ext.extract('{"solution": {"House 1": {"Name": "Eric", "Pet": "dog"}, "House 2": {"Name": "Bob", "Pet": "cat"}}}').key
+    key = ext.extract(
+        '{"solution": {"House 1": {"Name": "Eric", "Pet": "dog"}, "House 2": {"Name": "Bob", "Pet": "cat"}}}'
+    ).key
     metrics = zebra_metrics([("2*2", key, GOLD)])
     assert metrics.puzzle_accuracy == 1.0 and metrics.cell_accuracy == 1.0
 
@@ -82,7 +84,7 @@ def test_unfilled_template_is_partial_and_filled_one_scores() -> None:
     assert ZebraExtractor().extract(json.dumps(template)).status == "partial"
     filled = solution_template(3, table["header"][1:])
     for row in table["rows"]:
-        filled["solution"][f"House {row[0]}"] = dict(zip(table["header"][1:], row[1:]))
+        filled["solution"][f"House {row[0]}"] = dict(zip(table["header"][1:], row[1:], strict=True))
     answer = ZebraExtractor().extract("Reasoning...\n```json\n" + json.dumps(filled) + "\n```")
     assert answer.status == "ok"
     assert zebra_metrics([("3*3", answer.key, table)]).puzzle_accuracy == 1.0
