@@ -1,1 +1,40 @@
-"""ZebraLogic-style logic-grid puzzles: model, clues, exact solver, generator, rendering."""
+"""ZebraLogic-style logic-grid puzzles: model, clues, exact solver, generator, text rendering.
+
+The pieces a pipeline needs::
+
+    from scpo_data.puzzles import generate_records, load_zebralogic, zebra_prompt, zebra_metrics
+
+    records = list(generate_records([(3, 3), (4, 4)], count=10, seed=0))   # ZebraLogic records
+    records = list(load_zebralogic("grid_mode.jsonl"))                     # the same format
+    user_message = zebra_prompt(records[0]["puzzle"])
+    # answers: scpo_data.extractors.get_extractor("zebra").extract(response_text)
+    metrics = zebra_metrics([(r["size"], answer_key_or_None, r["solution"]) for r in ...])
+
+Modules: :mod:`~scpo_data.puzzles.model` (houses, attributes, solutions),
+:mod:`~scpo_data.puzzles.clues` (the nine clue families), :mod:`~scpo_data.puzzles.solver`
+(exact solution counting), :mod:`~scpo_data.puzzles.generator`,
+:mod:`~scpo_data.puzzles.lexicon` and :mod:`~scpo_data.puzzles.render` (the text format),
+:mod:`~scpo_data.puzzles.parser` (reading ZebraLogic text), :mod:`~scpo_data.puzzles.prompt`
+and :mod:`~scpo_data.puzzles.metrics`.
+"""
+
+from scpo_data.puzzles.generator import GeneratorOptions, generate_puzzle, generate_records
+from scpo_data.puzzles.metrics import ZebraMetrics, is_easy, zebra_metrics
+from scpo_data.puzzles.parser import PuzzleParseError, load_zebralogic, parse_puzzle
+from scpo_data.puzzles.prompt import zebra_prompt
+from scpo_data.puzzles.solver import count_solutions, solve
+
+__all__ = [
+    "GeneratorOptions",
+    "PuzzleParseError",
+    "ZebraMetrics",
+    "count_solutions",
+    "generate_puzzle",
+    "generate_records",
+    "is_easy",
+    "load_zebralogic",
+    "parse_puzzle",
+    "solve",
+    "zebra_metrics",
+    "zebra_prompt",
+]
