@@ -29,7 +29,9 @@ import re
 from fractions import Fraction
 
 import sympy
-from latex2sympy2_extended.latex2sympy2 import ConversionConfig, NormalizationConfig, latex2sympy
+from antlr4.atn.PredictionMode import PredictionMode
+from latex2sympy2_extended.antlr_parser import PSParser
+from latex2sympy2_extended.latex2sympy2 import ConversionConfig, NormalizationConfig, _Latex2Sympy, normalize_latex
 from sympy.core.function import AppliedUndef
 from sympy.core.relational import Relational
 
@@ -51,7 +53,7 @@ _CONVERSION = ConversionConfig(interpret_as_mixed_fractions=True, interpret_simp
 
 _PLAIN_NUMBER = re.compile(r"^([+-]?)\s*((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,2})?)$")
 _PLAIN_FRACTION = re.compile(r"^([+-]?)\s*(\d+)\s*/\s*(\d+)$")
-_LATEX_FRACTION = re.compile(r"^([+-]?)\s*\\frac\s*(?:\{\s*(\d+)\s*\}|(\d))\s*(?:\{\s*(\d+)\s*\}|(\d))$")
+_LATEX_FRACTION = re.compile(r"^([+-]?)\s*\\frac\s*(?:\{\s*(-?\d+)\s*\}|(\d))\s*(?:\{\s*(\d+)\s*\}|(\d))$")
 _CHOICE = re.compile(r"^\(?\s*([A-E])\s*\)?$")
 _TEXT = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")
 _DIGIT_RUN = re.compile(r"\d{%d,}" % (MAX_DIGITS + 1))
@@ -84,7 +86,7 @@ def fast_key(answer: str) -> str | None:
         num, den = [p for p in parts if p is not None]
         if int(den) == 0:
             return None
-        return fraction_key(Fraction(int(sign + num), int(den)))
+        return fraction_key(Fraction(-int(num) if sign == "-" else int(num), int(den)))
     return None
 
 
@@ -209,13 +211,46 @@ def canonical_key(answer: str) -> tuple[str, bool]:
     if simple is not None:
         return simple, True
     try:
-        parsed = latex2sympy(answer, normalization_config=_NORMALISATION, conversion_config=_CONVERSION)
+        parsed = parse_latex(answer)
     except Exception:  # the parser raises bare Exceptions on syntax errors
         return string_key(answer), False
     try:
         return _key(parsed, top=True, tuple_like=answer.lstrip().startswith("(")), True
     except Exception:  # sympy can fail on odd but parseable input
         return string_key(answer), False
+
+
+class _SllLatex2Sympy(_Latex2Sympy):
+    """latex2sympy2_extended's converter with ANTLR's fast SLL prediction mode."""
+
+    def create_parser(self, latex_str: str) -> PSParser:
+        """The stock parser, switched to SLL prediction (about twice as fast as full LL)."""
+        parser = super().create_parser(latex_str)
+        parser._interp.predictionMode = PredictionMode.SLL
+        return parser
+
+
+def parse_latex(answer: str) -> object:
+    """Parse LaTeX with latex2sympy2_extended: SLL prediction first, full LL when SLL fails.
+
+    This is ANTLR's two-stage strategy: SLL accepts almost every answer quickly, and
+    an input it rejects is re-parsed with the complete (slower) LL algorithm, so the
+    set of accepted inputs is the parser's own.
+
+    Args:
+        answer: A cleaned answer.
+
+    Returns:
+        The sympy object (expression, relation, set, tuple, matrix, ...).
+
+    Raises:
+        Exception: The parser's own error when the LaTeX is not valid.
+    """
+    latex = normalize_latex(answer, _NORMALISATION)
+    try:
+        return _SllLatex2Sympy(config=_CONVERSION).parse(latex)
+    except Exception:  # SLL may reject what LL accepts: retry with the full algorithm
+        return _Latex2Sympy(config=_CONVERSION).parse(latex)
 
 
 def _evaluate(expr: sympy.Basic) -> sympy.Basic:
@@ -334,7 +369,10 @@ def _key(obj: object, top: bool, tuple_like: bool = False) -> str:
             return f"({_expr_key(obj.start)}, {_expr_key(obj.end)})"
         return _interval_key(obj)
     if isinstance(obj, sympy.Union):
-        return " U ".join(sorted(_key(part, top=False) for part in obj.args))
+        merged = sympy.Union(*[_evaluate(part) for part in obj.args])
+        if not isinstance(merged, sympy.Union):
+            return _key(merged, top=False)
+        return " U ".join(sorted(_key(part, top=False) for part in merged.args))
     if obj is sympy.S.EmptySet:
         return "{}"
     if obj == sympy.S.Reals:

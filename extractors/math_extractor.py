@@ -14,12 +14,16 @@ sympy keys) and ``math_worker`` (the killable worker pool with time limit and ca
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from scpo_data.extractors.base import NO_ANSWER, Answer, Extractor
 from scpo_data.extractors.math_extract import clean_answer, find_answer, last_number
-from scpo_data.extractors.math_canon import fast_key
 from scpo_data.extractors.math_worker import CanonPool, get_pool
+
+
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_LATEX_COMMAND = re.compile(r"\\[A-Za-z]+")
 
 
 class MathExtractor(Extractor):
@@ -105,12 +109,12 @@ class Gsm8kExtractor(MathExtractor):
     def find(self, text: str) -> str | None:
         """The marked final answer (``####``, box, phrase), else the last number in the text.
 
-        A marked answer that is not a plain number (``"Janet makes $18 a day"``) is
-        narrowed to the last number inside it, when it has one.
+        A marked answer written in words (``"Janet makes $18 a day"``) is narrowed
+        to the last number inside it, when it has one.
         """
         marked = find_answer(text)
         if marked is None:
             return last_number(text)
-        if fast_key(clean_answer(marked)) is None:
+        if _WORD.search(_LATEX_COMMAND.sub("", clean_answer(marked))):
             return last_number(marked) or marked
         return marked

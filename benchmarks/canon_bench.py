@@ -1,0 +1,242 @@
+"""Cluster answer variants with the project's keys vs pairwise ``math_verify.verify``.
+
+For every MATH-500 problem (and GSM8K test problem) eight responses are built from
+the gold answer, deterministically (seeded): three equivalent rewrites of the gold
+answer (surface LaTeX changes and, for numbers, decimal/fraction forms), wrong
+answers (a perturbed number, twice, and a sign/scale change) and a distractor taken
+from another problem. Each response ends in ``\\boxed{...}``, which both sides
+extract.
+
+* **keys**: ``get_extractor(domain).extract_batch`` on all responses at once (a fresh
+  worker pool: start-up included), then group by key.
+* **math-verify**: Qwen2.5-Math's ``group_pred`` with ``use_symbol=True``: each
+  response is parsed with ``math_verify.parse`` and joins the first group whose
+  representative it ``verify``-matches, else opens a new group.
+
+The script prints answers/s both ways, the speed ratio and the share of problems with
+identical clusters, then every disagreement with the constructed truth (which
+variants were built equal) and who matches it. math-verify is a dev/benchmark
+dependency only; the product never imports it.
+
+Run: ``.venv/bin/python benchmarks/canon_bench.py [--limit N] [--show N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from scpo_data.extractors.math_extractor import Gsm8kExtractor, MathExtractor
+from scpo_data.extractors.math_worker import CanonPool
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+K = 8
+
+Partition = frozenset[frozenset[int]]
+
+
+@dataclass
+class Problem:
+    """One problem's eight responses and the constructed truth (equal labels = equal answers)."""
+
+    domain: str
+    gold: str
+    responses: list[str]
+    truth: list[str]
+
+
+def _number_forms(gold: str) -> list[str] | None:
+    """Equivalent rewrites of a plain-number answer, or ``None`` when it is not one."""
+    text = gold.replace(",", "").replace("\\!", "").strip()
+    match = re.fullmatch(r"-?\d+(?:\.\d+)?", text) or re.fullmatch(r"(-?)\\frac\{(\d+)\}\{(\d+)\}", text)
+    if not match:
+        return None
+    if text.startswith(("\\frac", "-\\frac")):
+        sign, num, den = match.groups()
+        value = Fraction(int(sign + num), int(den))
+    else:
+        value = Fraction(text)
+    forms = [f"\\frac{{{2 * value.numerator}}}{{{2 * value.denominator}}}", f"{value.numerator}/{value.denominator}"]
+    if value.denominator in (1, 2, 4, 5, 8, 10, 20, 25):
+        forms.append(f"{float(value):.3f}")
+    if value.denominator == 1 and abs(value) >= 1000:
+        forms.append(f"{int(value):,}")
+    return forms
+
+
+def _surface_forms(gold: str) -> list[str]:
+    """Equivalent LaTeX surface rewrites of any answer."""
+    forms = [
+        gold.replace("\\frac", "\\dfrac"),
+        re.sub(r"\s+", "", gold),
+        " ".join(gold.replace(",", ", ").split()),
+        gold.replace("\\left", "").replace("\\right", ""),
+        f"{gold}" if "=" in gold or "," in gold else f"{{{gold}}}",
+    ]
+    return [f for f in forms if f.strip()]
+
+
+def _perturb(gold: str, rng: random.Random) -> str:
+    """A wrong answer: one number in the gold answer changed, or a term added."""
+    numbers = list(re.finditer(r"\d+", gold))
+    if not numbers:
+        return gold + "+1"
+    target = rng.choice(numbers)
+    changed = str(int(target.group(0)) + rng.randint(1, 9))
+    return gold[: target.start()] + changed + gold[target.end() :]
+
+
+def _label(answer: str) -> str:
+    """Truth label of a non-gold variant: its text without spaces (equal texts, equal answers)."""
+    return "w:" + re.sub(r"\s+", "", answer)
+
+
+def _respond(answer: str, style: int) -> str:
+    """A response ending in a boxed answer, in one of a few wordings."""
+    wordings = [
+        "Let me work through it step by step.\nTherefore the answer is $\\boxed{%s}$.",
+        "We simplify carefully.\n\nThe final answer is $\\boxed{%s}$",
+        "Solution: after the computation we get \\[\\boxed{%s}\\]",
+    ]
+    return wordings[style % len(wordings)] % answer
+
+
+def build_problems(domain: str, golds: list[str], seed: int = 0) -> list[Problem]:
+    """Eight responses per gold answer: 3 equivalent, 3 wrong (two identical), 1 distractor, 1 gold."""
+    rng = random.Random(seed)
+    problems = []
+    for index, gold in enumerate(golds):
+        equivalent = (_number_forms(gold) or []) + _surface_forms(gold)
+        rng.shuffle(equivalent)
+        wrong_a = _perturb(gold, rng)
+        wrong_b = _perturb(gold, rng)
+        distractor = gold
+        while distractor.replace(" ", "") == gold.replace(" ", ""):
+            distractor = golds[rng.randrange(len(golds))]
+        answers = [gold, equivalent[0], equivalent[1 % len(equivalent)], wrong_a, wrong_a, wrong_b, distractor, equivalent[2 % len(equivalent)]]
+        truth = ["gold", "gold", "gold"] + [_label(a) for a in (wrong_a, wrong_a, wrong_b, distractor)] + ["gold"]
+        order = list(range(K))
+        rng.shuffle(order)
+        problems.append(
+            Problem(
+                domain=domain,
+                gold=gold,
+                responses=[_respond(answers[i], index + i) for i in order],
+                truth=[truth[i] for i in order],
+            )
+        )
+    return problems
+
+
+def partition(labels: list[object]) -> Partition:
+    """The partition of response indices induced by equal labels."""
+    groups: dict[object, set[int]] = {}
+    for index, label in enumerate(labels):
+        groups.setdefault(label, set()).add(index)
+    return frozenset(frozenset(g) for g in groups.values())
+
+
+def cluster_with_keys(problems: list[Problem]) -> tuple[list[Partition], float]:
+    """Key every response with the project's extractors (fresh pool) and group by key; returns seconds."""
+    start = time.perf_counter()
+    pool = CanonPool()
+    results: list[Partition] = []
+    for domain, extractor in (("math", MathExtractor(pool=pool)), ("gsm8k", Gsm8kExtractor(pool=pool))):
+        chosen = [p for p in problems if p.domain == domain]
+        answers = extractor.extract_batch([r for p in chosen for r in p.responses])
+        for i, _ in enumerate(chosen):
+            block = answers[i * K : (i + 1) * K]
+            results.append(partition([a.key if a.key is not None else ("none", j) for j, a in enumerate(block)]))
+    elapsed = time.perf_counter() - start
+    pool.close()
+    order = [p for d in ("math", "gsm8k") for p in problems if p.domain == d]
+    by_problem = dict(zip(map(id, order), results))
+    return [by_problem[id(p)] for p in problems], elapsed
+
+
+def cluster_with_math_verify(problems: list[Problem]) -> tuple[list[Partition], float]:
+    """Qwen2.5-Math ``group_pred(use_symbol=True)`` with math-verify's parse/verify; returns seconds."""
+    from math_verify import parse, verify
+
+    logging.getLogger("math_verify").setLevel(logging.CRITICAL)
+    start = time.perf_counter()
+    results = []
+    for problem in problems:
+        parsed = [parse(r) for r in problem.responses]
+        representatives: list[int] = []
+        labels: list[int] = []
+        for index, prediction in enumerate(parsed):
+            for rep in representatives:
+                try:
+                    if verify(parsed[rep], prediction):
+                        labels.append(rep)
+                        break
+                except Exception:  # group_pred skips comparisons that raise
+                    continue
+            else:
+                representatives.append(index)
+                labels.append(index)
+        results.append(partition(labels))
+    return results, time.perf_counter() - start
+
+
+def _load(path: Path, field: Callable[[dict], str], limit: int | None) -> list[str]:
+    """Gold answers from a JSONL file."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [field(r) for r in rows[:limit]]
+
+
+def main() -> None:
+    """Run both clusterings on MATH-500 and GSM8K test variants and print the comparison."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--limit", type=int, default=None, help="problems per data set (default: all)")
+    parser.add_argument("--show", type=int, default=40, help="disagreements to print")
+    args = parser.parse_args()
+
+    problems = build_problems("math", _load(DATA / "math" / "test.jsonl", lambda r: r["answer"], args.limit))
+    problems += build_problems(
+        "gsm8k", _load(DATA / "gsm8k" / "test.jsonl", lambda r: r["answer"].rsplit("####", 1)[1].strip(), args.limit), seed=1
+    )
+    n_answers = K * len(problems)
+    ours, ours_s = cluster_with_keys(problems)
+    theirs, theirs_s = cluster_with_math_verify(problems)
+
+    print(f"problems: {len(problems)} ({sum(p.domain == 'math' for p in problems)} MATH-500, "
+          f"{sum(p.domain == 'gsm8k' for p in problems)} GSM8K), answers: {n_answers}")
+    print(f"keys (this project): {ours_s:8.2f} s  {n_answers / ours_s:10.1f} answers/s")
+    print(f"math-verify pairwise: {theirs_s:8.2f} s  {n_answers / theirs_s:10.1f} answers/s")
+    print(f"speed-up: {theirs_s / ours_s:.1f}x")
+    for domain in ("math", "gsm8k", None):
+        index = [i for i, p in enumerate(problems) if domain is None or p.domain == domain]
+        same = sum(ours[i] == theirs[i] for i in index)
+        truth_ours = sum(ours[i] == partition(problems[i].truth) for i in index)
+        truth_theirs = sum(theirs[i] == partition(problems[i].truth) for i in index)
+        name = domain or "all"
+        print(f"[{name}] same clusters: {same}/{len(index)} ({100 * same / len(index):.1f}%); "
+              f"match constructed truth: keys {truth_ours}, math-verify {truth_theirs}")
+    differ = [i for i in range(len(problems)) if ours[i] != theirs[i]]
+    print(f"\ndisagreements: {len(differ)}")
+    for i in differ[: args.show]:
+        problem = problems[i]
+        truth = partition(problem.truth)
+        verdict = {(True, False): "keys right", (False, True): "math-verify right"}.get(
+            (ours[i] == truth, theirs[i] == truth), "neither right"
+        )
+        answers = [re.search(r"boxed\{(.*)\}", r).group(1) for r in problem.responses]
+        print(f"- [{problem.domain}] gold {problem.gold!r}: {verdict}")
+        print(f"    answers: {answers}")
+        print(f"    keys:        {sorted(sorted(g) for g in ours[i])}")
+        print(f"    math-verify: {sorted(sorted(g) for g in theirs[i])}")
+        print(f"    truth:       {sorted(sorted(g) for g in truth)}")
+
+
+if __name__ == "__main__":
+    main()
