@@ -17,10 +17,10 @@ same answer. The forms, by kind of answer:
   relation for inequalities); a one-variable linear inequality is its interval;
 * text answers ``"text:monday"``; multiple-choice letters ``"choice:C"``.
 
-:func:`fast_key` keys plain numbers without sympy; :func:`guard` rejects answers
-that could blow up (exponent towers, giant integers, deep nesting) before sympy
-sees them; :func:`string_key` is the normalised-string fallback. The LaTeX parser is
-``latex2sympy2_extended``; nothing here calls ``eval``, ``sympify`` or ``parse_expr``.
+Plain numbers, words and choice letters are keyed without sympy by ``math_fast``
+(which also holds the guard that keeps hostile answers away from sympy). The LaTeX
+parser is ``latex2sympy2_extended``; nothing here calls ``eval``, ``sympify`` or
+``parse_expr`` on text.
 """
 
 from __future__ import annotations
@@ -35,14 +35,8 @@ from latex2sympy2_extended.latex2sympy2 import ConversionConfig, NormalizationCo
 from sympy.core.function import AppliedUndef
 from sympy.core.relational import Relational
 
-#: Longest integer literal (digits) that is handed to sympy.
-MAX_DIGITS = 300
-#: Largest exponent (or factorial argument) of a numeric power that is handed to sympy.
-MAX_EXPONENT = 10_000
-#: Deepest brace/parenthesis nesting that is handed to the parser.
-MAX_NESTING = 40
-#: Longest cleaned answer (characters) that is handed to the parser.
-MAX_PARSE_CHARS = 600
+from scpo_data.extractors.math_fast import fraction_key, quick_key, string_key
+
 #: Significant digits of the value key of an irrational constant.
 VALUE_DIGITS = 15
 
@@ -51,154 +45,14 @@ _NORMALISATION = NormalizationConfig(
 )
 _CONVERSION = ConversionConfig(interpret_as_mixed_fractions=True, interpret_simple_eq_as_assignment=False)
 
-_PLAIN_NUMBER = re.compile(r"^([+-]?)\s*((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,2})?)$")
-_PLAIN_FRACTION = re.compile(r"^([+-]?)\s*(\d+)\s*/\s*(\d+)$")
-_LATEX_FRACTION = re.compile(r"^([+-]?)\s*\\frac\s*(?:\{\s*(-?\d+)\s*\}|(\d))\s*(?:\{\s*(\d+)\s*\}|(\d))$")
-_CHOICE = re.compile(r"^\(?\s*([A-E])\s*\)?$")
-_TEXT = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")
-_DIGIT_RUN = re.compile(r"\d{%d,}" % (MAX_DIGITS + 1))
-_FACTORIAL = re.compile(r"(\d+)\s*!")
 _SYMBOL_I = sympy.Symbol("i")
-
-
-def fraction_key(value: Fraction) -> str:
-    """The key of a rational number: ``"n"`` or ``"n/d"`` in lowest terms."""
-    return str(value)
-
-
-def fast_key(answer: str) -> str | None:
-    """Key a plain number without sympy: ``12``, ``-3.50``, ``.5``, ``1e3``, ``3/4``, ``\\frac{3}{4}``.
-
-    Args:
-        answer: A cleaned answer (see ``math_extract.clean_answer``).
-
-    Returns:
-        The rational key, or ``None`` when the answer is not a plain number.
-    """
-    if len(answer) > MAX_DIGITS:
-        return None
-    match = _PLAIN_NUMBER.match(answer)
-    if match:
-        return fraction_key(Fraction(match.group(1) + match.group(2)))
-    match = _PLAIN_FRACTION.match(answer) or _LATEX_FRACTION.match(answer)
-    if match:
-        sign, *parts = match.groups()
-        num, den = [p for p in parts if p is not None]
-        if int(den) == 0:
-            return None
-        return fraction_key(Fraction(-int(num) if sign == "-" else int(num), int(den)))
-    return None
-
-
-def string_key(answer: str) -> str:
-    """The fallback key of an answer that could not be canonicalised: ``"str:" + normalised text``.
-
-    Args:
-        answer: A cleaned answer.
-
-    Returns:
-        Lower-cased with all whitespace removed, prefixed with ``str:``.
-    """
-    return "str:" + re.sub(r"\s+", "", answer).lower()
-
-
-def special_key(answer: str) -> str | None:
-    """Key a multiple-choice letter (``(C)`` -> ``choice:C``) or a word answer (``text:monday``).
-
-    Args:
-        answer: A cleaned answer.
-
-    Returns:
-        The key, or ``None`` when the answer is neither.
-    """
-    match = _CHOICE.match(answer)
-    if match:
-        return "choice:" + match.group(1)
-    if _TEXT.match(answer) and (" " in answer or len(answer) >= 4):
-        return "text:" + " ".join(answer.lower().split())
-    return None
-
-
-def _power_exponent_too_big(answer: str) -> bool:
-    """Whether a numeric exponent (``^{...}`` made only of digits, braces and ``^``) is huge."""
-    for match in re.finditer(r"\^", answer):
-        rest = answer[match.end() :].lstrip()
-        if rest.startswith("{"):
-            depth, end = 0, None
-            for i, ch in enumerate(rest):
-                depth += ch == "{"
-                depth -= ch == "}"
-                if depth == 0:
-                    end = i
-                    break
-            if end is None:
-                return True
-            exponent = rest[1:end]
-        else:
-            exponent = re.match(r"\d*", rest).group(0)
-        if _tower_value(exponent) > MAX_EXPONENT:
-            return True
-    return False
-
-
-def _tower_value(exponent: str) -> float:
-    """An upper bound of a numeric power tower such as ``9^{9^{9}}`` (inf when huge); 0 if not numeric."""
-    text = exponent.replace(" ", "")
-    if not re.fullmatch(r"[\d{}^+\-()]*", text):
-        return 0.0
-    numbers = [int(n) for n in re.findall(r"\d+", text) if len(n) <= 6]
-    if len(numbers) != len(re.findall(r"\d+", text)):
-        return float("inf")
-    if "^" not in text:
-        return float(max(numbers, default=0))
-    value = 1.0
-    for base in reversed(numbers):
-        if value > 64:
-            return float("inf")
-        value = float(base) ** value if base > 1 else 1.0
-    return value
-
-
-def guard(answer: str) -> str | None:
-    """Say why an answer must not reach sympy, or ``None`` when it is safe to parse.
-
-    Rejected: answers longer than :data:`MAX_PARSE_CHARS`, brace nesting deeper than
-    :data:`MAX_NESTING`, integer literals longer than :data:`MAX_DIGITS` digits,
-    numeric exponents or factorials above :data:`MAX_EXPONENT` (``9^{9^{9^{9}}}``).
-
-    Args:
-        answer: A cleaned answer.
-
-    Returns:
-        A short reason, or ``None``.
-    """
-    if len(answer) > MAX_PARSE_CHARS:
-        return "too long"
-    depth = deepest = 0
-    for ch in answer:
-        if ch in "{([":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "})]":
-            depth -= 1
-    if deepest > MAX_NESTING:
-        return "nested too deeply"
-    if _DIGIT_RUN.search(answer):
-        return "giant integer"
-    if any(int(n) > MAX_EXPONENT for n in _FACTORIAL.findall(answer) if len(n) < 12) or any(
-        len(n) >= 12 for n in _FACTORIAL.findall(answer)
-    ):
-        return "giant factorial"
-    if _power_exponent_too_big(answer):
-        return "giant exponent"
-    return None
 
 
 def canonical_key(answer: str) -> tuple[str, bool]:
     """Canonicalise a cleaned answer with latex2sympy2_extended and sympy.
 
     Slow and unbounded in the worst case: call it through ``math_worker`` (which
-    applies :func:`guard`, a time limit and a cache), not directly on model output.
+    applies ``math_fast.guard``, a time limit and a cache), not directly on model output.
 
     Args:
         answer: A cleaned answer (see ``math_extract.clean_answer``).
@@ -207,9 +61,21 @@ def canonical_key(answer: str) -> tuple[str, bool]:
         ``(key, parsed)``: the canonical key and ``True``, or :func:`string_key` and
         ``False`` when the answer could not be parsed.
     """
-    simple = fast_key(answer) or special_key(answer)
+    simple = quick_key(answer)
     if simple is not None:
         return simple, True
+    return sympy_key(answer)
+
+
+def sympy_key(answer: str) -> tuple[str, bool]:
+    """Canonicalise a cleaned answer with the parser and sympy only (no quick path).
+
+    Args:
+        answer: A cleaned answer.
+
+    Returns:
+        ``(key, parsed)`` as in :func:`canonical_key`.
+    """
     try:
         parsed = parse_latex(answer)
     except Exception:  # the parser raises bare Exceptions on syntax errors
@@ -379,7 +245,7 @@ def _key(obj: object, top: bool, tuple_like: bool = False) -> str:
         return "(-oo, oo)"
     if isinstance(obj, sympy.FiniteSet):
         items = sorted({_key(item, top=False) for item in obj.args})
-        return items[0] if top and len(items) == 1 and len(obj.args) == 1 and not tuple_like else "{" + ", ".join(items) + "}"
+        return items[0] if top and len(items) == 1 and not tuple_like else "{" + ", ".join(items) + "}"
     if isinstance(obj, sympy.And):
         parts = [_key(arg, top=False) for arg in obj.args]
         if all(p.startswith(("(", "[")) and " U " not in p for p in parts):

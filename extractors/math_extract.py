@@ -48,6 +48,7 @@ _TRAILING_TEXT = re.compile(r"^(.*?\S)\s*\\(?:text|textbf|textrm|mathrm|mbox)\s*
 _THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+)(?![\d,]|\.\d*,)")
 _TRAILING_WORDS = re.compile(r"^(-?\s*\\?\$?\s*[\d.,/]+)\s+(?:[A-Za-z]{2,}\.?\s*)+$")
 _LEADING_DOLLAR = re.compile(r"^(-?)\s*\\\$\s*")
+_OPERATOR_SPACE = re.compile(r"\s*([{}()\[\]+\-=^_/*<>|&])\s*")
 _WRAPPED = re.compile(r"^\s*(?:[(\[{]|\\\{).*(?:[)\]}]|\\\})\s*$", re.DOTALL)
 
 
@@ -198,7 +199,9 @@ def clean_answer(answer: str) -> str:
     ``\\text{...}`` units and trailing unit words after a number, unwraps the
     remaining ``\\text{...}``, rewrites ``\\dfrac``/``\\tfrac`` as ``\\frac``, removes
     thousands separators outside brackets (``7,425,000`` -> ``7425000`` but
-    ``(1,234, 5)`` keeps its commas) and drops trailing punctuation.
+    ``(1,234, 5)`` keeps its commas), removes group braces around the whole answer
+    and spaces around operators and brackets (TeX ignores them; fewer distinct strings
+    means more cache hits) and drops trailing punctuation.
 
     Args:
         answer: The answer as cut out of a response or given as a gold label.
@@ -225,6 +228,15 @@ def clean_answer(answer: str) -> str:
     words = _TRAILING_WORDS.match(answer)
     if words:
         answer = words.group(1)
+    answer = _strip_group_braces(answer)
     if not _WRAPPED.match(answer):
         answer = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), answer)
+    answer = _OPERATOR_SPACE.sub(r"\1", answer)
     return re.sub(r"\s+", " ", answer).strip().rstrip(".")
+
+
+def _strip_group_braces(answer: str) -> str:
+    """Remove plain TeX group braces around the whole answer (``{5}`` -> ``5``; ``\\{5\\}`` stays)."""
+    while answer.startswith("{") and _closing_braces(answer).get(0) == len(answer) - 1:
+        answer = answer[1:-1].strip()
+    return answer

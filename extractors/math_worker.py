@@ -33,7 +33,7 @@ from multiprocessing.connection import wait
 from typing import IO
 
 from scpo_data.extractors.base import STATUS_OK, STATUS_TIMEOUT, STATUS_UNPARSED
-from scpo_data.extractors.math_canon import canonical_key, fast_key, guard, string_key
+from scpo_data.extractors.math_fast import guard, quick_key, string_key
 
 #: Default wall-clock limit (seconds) of one sympy canonicalisation.
 DEFAULT_TIMEOUT_S = 2.0
@@ -53,6 +53,8 @@ def serve(stdin: IO[str], stdout: IO[str]) -> None:
         stdin: Where tasks arrive, one JSON line each.
         stdout: Where results go, one JSON line each, flushed.
     """
+    from scpo_data.extractors.math_canon import canonical_key  # sympy: only ever in the worker
+
     stdout.write('"ready"\n')
     stdout.flush()
     for line in stdin:
@@ -109,8 +111,9 @@ class CanonPool:
     def keys(self, answers: Sequence[str]) -> list[tuple[str, str]]:
         """Canonicalise cleaned answers, in order, spread over the workers.
 
-        Plain numbers are keyed in this process without sympy; answers rejected by
-        ``math_canon.guard`` get a string key with status ``unparsed``; the rest go
+        Plain numbers (alone, in tuples, sets or intervals), words and choice letters
+        are keyed in this process without sympy (``math_fast.quick_key``); answers rejected by
+        ``math_fast.guard`` get a string key with status ``unparsed``; the rest go
         to the workers, each under the time limit.
 
         Args:
@@ -126,7 +129,7 @@ class CanonPool:
             if cached is not None:
                 results[answer] = cached
                 continue
-            quick = fast_key(answer)
+            quick = quick_key(answer)
             if quick is not None:
                 results[answer] = (quick, STATUS_OK)
             elif guard(answer) is not None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from scpo_data.extractors.base import STATUS_OK, STATUS_TIMEOUT, STATUS_UNPARSED
-from scpo_data.extractors.math_canon import guard
+from scpo_data.extractors.math_fast import guard
 from scpo_data.extractors.math_extractor import MathExtractor
 from scpo_data.extractors.math_worker import CanonPool
 

@@ -1,0 +1,238 @@
+"""Math answer keys that need no sympy: plain numbers, words, choice letters, and a safety guard.
+
+These run in the calling process (cheap regular expressions, no parser):
+
+* :func:`fast_key` keys plain numbers as exact rationals (``"3/2"``);
+* :func:`sequence_key` keys tuples, sets, lists and intervals of plain numbers and
+  ``x = <number>`` exactly as the sympy path would (``"(1, -2)"``, ``"{-4, 1}"``, ``"[2, oo)"``);
+* :func:`quick_key` tries all of these;
+* :func:`special_key` keys multiple-choice letters (``"choice:C"``) and word answers
+  (``"text:monday"``);
+* :func:`guard` says why an answer must not reach sympy (exponent towers, giant
+  integers or factorials, deep nesting, excessive length);
+* :func:`string_key` is the normalised-string fallback key (``"str:..."``).
+
+Everything else goes to ``math_canon`` in a worker process (see ``math_worker``).
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+#: Longest integer literal (digits) that is handed to sympy.
+MAX_DIGITS = 300
+#: Largest exponent (or factorial argument) of a numeric power that is handed to sympy.
+MAX_EXPONENT = 10_000
+#: Deepest brace/parenthesis nesting that is handed to the parser.
+MAX_NESTING = 40
+#: Longest cleaned answer (characters) that is handed to the parser.
+MAX_PARSE_CHARS = 600
+
+_PLAIN_NUMBER = re.compile(r"^([+-]?)\s*((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,2})?)$")
+_PLAIN_FRACTION = re.compile(r"^([+-]?)\s*(\d+)\s*/\s*(\d+)$")
+_LATEX_FRACTION = re.compile(r"^([+-]?)\s*\\frac\s*(?:\{\s*(-?\d+)\s*\}|(\d))\s*(?:\{\s*(\d+)\s*\}|(\d))$")
+_INFINITY = {"\\infty": "oo", "+\\infty": "oo", "-\\infty": "-oo"}
+_BRACKETED = re.compile(r"^(\\\{|[(\[])(.*)(\\\}|[)\]])$")
+_AMBIGUOUS_COMMA = re.compile(r",\d{3}(?!\d)")
+_ASSIGNMENT = re.compile(r"^[A-Za-z]\s*=\s*([^=]+)$")
+_CHOICE = re.compile(r"^\(?\s*([A-E])\s*\)?$")
+_TEXT = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")
+_DIGIT_RUN = re.compile(r"\d{%d,}" % (MAX_DIGITS + 1))
+_FACTORIAL = re.compile(r"(\d+)\s*!")
+
+
+def fraction_key(value: Fraction) -> str:
+    """The key of a rational number: ``"n"`` or ``"n/d"`` in lowest terms."""
+    return str(value)
+
+
+def fast_key(answer: str) -> str | None:
+    """Key a plain number without sympy: ``12``, ``-3.50``, ``.5``, ``1e3``, ``3/4``, ``\\frac{3}{4}``.
+
+    Args:
+        answer: A cleaned answer (see ``math_extract.clean_answer``).
+
+    Returns:
+        The rational key, or ``None`` when the answer is not a plain number.
+    """
+    if len(answer) > MAX_DIGITS:
+        return None
+    match = _PLAIN_NUMBER.match(answer)
+    if match:
+        return fraction_key(Fraction(match.group(1) + match.group(2)))
+    match = _PLAIN_FRACTION.match(answer) or _LATEX_FRACTION.match(answer)
+    if match:
+        sign, *parts = match.groups()
+        num, den = [p for p in parts if p is not None]
+        if int(den) == 0:
+            return None
+        return fraction_key(Fraction(-int(num) if sign == "-" else int(num), int(den)))
+    return None
+
+
+def _item_key(item: str) -> str | None:
+    """Key of one element of a sequence: a plain number or an infinity."""
+    item = item.strip()
+    return _INFINITY.get(item) or fast_key(item)
+
+
+def _value(key: str) -> Fraction | float:
+    """The number behind an item key, for ordering interval ends."""
+    return {"oo": float("inf"), "-oo": float("-inf")}.get(key) or Fraction(key)
+
+
+def sequence_key(answer: str) -> str | None:
+    """Key a tuple, set, list or interval of plain numbers, or ``x = <number>``, without sympy.
+
+    The keys are those ``math_canon`` gives the same answers: ``(a, b)`` and longer
+    tuples, ``\\{a, b\\}`` and bare lists ``a, b`` as sorted sets, ``[a, b)``-style
+    intervals with ``a < b`` (``-oo``/``oo`` ends). Anything else (an empty or
+    reversed interval, ``(1,000, 2)`` whose commas are ambiguous) returns ``None``
+    and is left to sympy.
+
+    Args:
+        answer: A cleaned answer.
+
+    Returns:
+        The key, or ``None``.
+    """
+    assignment = _ASSIGNMENT.match(answer)
+    if assignment:
+        return fast_key(assignment.group(1).strip())
+    if "," not in answer or _AMBIGUOUS_COMMA.search(answer) or len(answer) > MAX_DIGITS:
+        return None
+    bracketed = _BRACKETED.match(answer)
+    left, body, right = bracketed.groups() if bracketed else ("", answer, "")
+    keys = [_item_key(item) for item in body.split(",")]
+    if any(key is None for key in keys):
+        return None
+    finite = [k for k in keys if k not in ("oo", "-oo")]
+    if left == "(" and right == ")":
+        return "(" + ", ".join(keys) + ")"  # type: ignore[arg-type]
+    if (left, right) in (("\\{", "\\}"), ("", "")) and len(finite) == len(keys):
+        unique = sorted(set(finite))
+        return unique[0] if len(unique) == 1 else "{" + ", ".join(unique) + "}"
+    if left in "([" and right in ")]" and left and len(keys) == 2:
+        start, end = keys
+        if _value(start) < _value(end):  # type: ignore[arg-type]
+            opening = "(" if left == "(" or start == "-oo" else "["
+            closing = ")" if right == ")" or end == "oo" else "]"
+            return f"{opening}{start}, {end}{closing}"
+    return None
+
+
+def quick_key(answer: str) -> str | None:
+    """Key an answer without sympy when it is a number, a sequence of numbers, a word or a letter.
+
+    Args:
+        answer: A cleaned answer.
+
+    Returns:
+        The key (the same one the sympy path would give), or ``None``.
+    """
+    return fast_key(answer) or sequence_key(answer) or special_key(answer)
+
+
+def string_key(answer: str) -> str:
+    """The fallback key of an answer that could not be canonicalised: ``"str:" + normalised text``.
+
+    Args:
+        answer: A cleaned answer.
+
+    Returns:
+        Lower-cased with all whitespace removed, prefixed with ``str:``.
+    """
+    return "str:" + re.sub(r"\s+", "", answer).lower()
+
+
+def special_key(answer: str) -> str | None:
+    """Key a multiple-choice letter (``(C)`` -> ``choice:C``) or a word answer (``text:monday``).
+
+    Args:
+        answer: A cleaned answer.
+
+    Returns:
+        The key, or ``None`` when the answer is neither.
+    """
+    match = _CHOICE.match(answer)
+    if match:
+        return "choice:" + match.group(1)
+    if _TEXT.match(answer) and (" " in answer or len(answer) >= 4):
+        return "text:" + " ".join(answer.lower().split())
+    return None
+
+
+def _power_exponent_too_big(answer: str) -> bool:
+    """Whether a numeric exponent (``^{...}`` made only of digits, braces and ``^``) is huge."""
+    for match in re.finditer(r"\^", answer):
+        rest = answer[match.end() :].lstrip()
+        if rest.startswith("{"):
+            depth, end = 0, None
+            for i, ch in enumerate(rest):
+                depth += ch == "{"
+                depth -= ch == "}"
+                if depth == 0:
+                    end = i
+                    break
+            if end is None:
+                return True
+            exponent = rest[1:end]
+        else:
+            exponent = re.match(r"\d*", rest).group(0)
+        if _tower_value(exponent) > MAX_EXPONENT:
+            return True
+    return False
+
+
+def _tower_value(exponent: str) -> float:
+    """An upper bound of a numeric power tower such as ``9^{9^{9}}`` (inf when huge); 0 if not numeric."""
+    text = exponent.replace(" ", "")
+    if not re.fullmatch(r"[\d{}^+\-()]*", text):
+        return 0.0
+    numbers = [int(n) for n in re.findall(r"\d+", text) if len(n) <= 6]
+    if len(numbers) != len(re.findall(r"\d+", text)):
+        return float("inf")
+    if "^" not in text:
+        return float(max(numbers, default=0))
+    value = 1.0
+    for base in reversed(numbers):
+        if value > 64:
+            return float("inf")
+        value = float(base) ** value if base > 1 else 1.0
+    return value
+
+
+def guard(answer: str) -> str | None:
+    """Say why an answer must not reach sympy, or ``None`` when it is safe to parse.
+
+    Rejected: answers longer than :data:`MAX_PARSE_CHARS`, brace nesting deeper than
+    :data:`MAX_NESTING`, integer literals longer than :data:`MAX_DIGITS` digits,
+    numeric exponents or factorials above :data:`MAX_EXPONENT` (``9^{9^{9^{9}}}``).
+
+    Args:
+        answer: A cleaned answer.
+
+    Returns:
+        A short reason, or ``None``.
+    """
+    if len(answer) > MAX_PARSE_CHARS:
+        return "too long"
+    depth = deepest = 0
+    for ch in answer:
+        if ch in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "})]":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        return "nested too deeply"
+    if _DIGIT_RUN.search(answer):
+        return "giant integer"
+    if any(int(n) > MAX_EXPONENT for n in _FACTORIAL.findall(answer) if len(n) < 12) or any(
+        len(n) >= 12 for n in _FACTORIAL.findall(answer)
+    ):
+        return "giant factorial"
+    if _power_exponent_too_big(answer):
+        return "giant exponent"
+    return None
