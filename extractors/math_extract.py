@@ -46,7 +46,7 @@ _FRAC_VARIANTS = re.compile(r"\\[dtc]frac")
 _TEXT_CMD = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox|operatorname)\s*\{([^{}]*)\}")
 _TRAILING_TEXT = re.compile(r"^(.*?\S)\s*\\(?:text|textbf|textrm|mathrm|mbox)\s*\{\s*[^{}]*\}\s*(?:\^\s*\{?\d\}?)?$")
 _THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+)(?![\d,]|\.\d*,)")
-_TRAILING_WORDS = re.compile(r"^(-?\s*\\?\$?\s*[\d.,/]+)\s+(?:[A-Za-z]{2,}\.?\s*)+$")
+_TRAILING_WORDS = re.compile(r"^(-?\s*\\?\$?\s*[\d.,/]+)\s+[A-Za-z]{2,}(?:[\s.]+[A-Za-z]+)*\.?$")
 _LEADING_DOLLAR = re.compile(r"^(-?)\s*\\\$\s*")
 _OPERATOR_SPACE = re.compile(r"\s*([{}()\[\]+\-=^_/*<>|&])\s*")
 _WRAPPED = re.compile(r"^\s*(?:[(\[{]|\\\{).*(?:[)\]}]|\\\})\s*$", re.DOTALL)
@@ -145,7 +145,7 @@ def find_answer(text: str) -> str | None:
         captured = match.group(1)
         if "\\boxed" in captured or "\\fbox" in captured:
             continue
-        captured = captured.replace("**", "").strip()
+        captured = captured[:MAX_ANSWER_CHARS].replace("**", "").strip()
         if captured:
             candidates.append(Found(offset + match.start(), _phrase_answer(captured)))
     lines = [line for line in tail.splitlines() if line.strip()]

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from scpo_data.extractors.base import NO_ANSWER, Answer, Extractor
 from scpo_data.extractors.math_extract import clean_answer, find_answer, last_number
+from scpo_data.extractors.math_fast import guard, quick_key
 from scpo_data.extractors.math_worker import CanonPool, get_pool
 
 
@@ -80,15 +81,22 @@ class MathExtractor(Extractor):
         Returns:
             One answer per response, in the same order.
         """
-        return self._key_all([self.find(text) for text in texts])
+        return self._key_all(self.find(text) for text in texts)
 
-    def _key_all(self, raws: list[str | None]) -> list[Answer]:
+    def _key_all(self, found: Iterable[str | None]) -> list[Answer]:
         """Clean and key raw answers in one pool call; ``None`` or empty stays "no answer"."""
+        raws: list[str | None] = []
         cleaned: list[str | None] = []
-        for raw in raws:
+        started = False
+        for raw in found:
             if raw is not None and raw.lstrip().startswith(("\\boxed", "\\fbox")):
                 raw = find_answer(raw) or raw
-            cleaned.append(clean_answer(raw) if raw is not None else None)
+            clean = clean_answer(raw) if raw is not None else None
+            if not started and clean and quick_key(clean) is None and guard(clean) is None:
+                self.pool.start()  # first answer that needs sympy: the workers warm up meanwhile
+                started = True
+            raws.append(raw)
+            cleaned.append(clean)
         todo = [c for c in cleaned if c]
         keyed = iter(self.pool.keys(todo))
         answers: list[Answer] = []

@@ -17,6 +17,7 @@ Everything else goes to ``math_canon`` in a worker process (see ``math_worker``)
 
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 
@@ -39,6 +40,7 @@ _ASSIGNMENT = re.compile(r"^[A-Za-z]\s*=\s*([^=]+)$")
 _CHOICE = re.compile(r"^\(?\s*([A-E])\s*\)?$")
 _TEXT = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")
 _DIGIT_RUN = re.compile(r"\d{%d,}" % (MAX_DIGITS + 1))
+_POWER_TAIL = re.compile(r"\^([\d\s{}^]*)")
 _FACTORIAL = re.compile(r"(\d+)\s*!")
 
 
@@ -164,23 +166,13 @@ def special_key(answer: str) -> str | None:
 
 
 def _power_exponent_too_big(answer: str) -> bool:
-    """Whether a numeric exponent (``^{...}`` made only of digits, braces and ``^``) is huge."""
-    for match in re.finditer(r"\^", answer):
-        rest = answer[match.end() :].lstrip()
-        if rest.startswith("{"):
-            depth, end = 0, None
-            for i, ch in enumerate(rest):
-                depth += ch == "{"
-                depth -= ch == "}"
-                if depth == 0:
-                    end = i
-                    break
-            if end is None:
-                return True
-            exponent = rest[1:end]
-        else:
-            exponent = re.match(r"\d*", rest).group(0)
-        if _tower_value(exponent) > MAX_EXPONENT:
+    """Whether some numeric exponent is huge, counting chains: ``2^{10^{6}}``, ``2^2^2^...``, ``9^{9^{9^{9}}}``.
+
+    The exponent of each ``^`` is the run of digits, braces, spaces and further ``^``
+    after it, valued as a power tower.
+    """
+    for match in _POWER_TAIL.finditer(answer):
+        if _tower_value(match.group(1)) > MAX_EXPONENT:
             return True
     return False
 
@@ -197,9 +189,12 @@ def _tower_value(exponent: str) -> float:
         return float(max(numbers, default=0))
     value = 1.0
     for base in reversed(numbers):
-        if value > 64:
+        if base <= 1:
+            value = 1.0
+        elif value * math.log10(base) > 18:
             return float("inf")
-        value = float(base) ** value if base > 1 else 1.0
+        else:
+            value = float(base) ** value
     return value
 
 

@@ -3,16 +3,25 @@
 sympy can run for ever (or fill memory) on hostile input, and math-verify's
 ``signal.alarm`` cannot stop it. Here every sympy call runs in a worker process; a
 worker that overruns its time limit is killed and replaced, and its answer gets
-status ``timeout`` with a string key. The pool
+status ``timeout`` with a string key.
 
-* starts lazily on first use; each worker is a fresh interpreter
-  (``python -m scpo_data.extractors.math_worker``) talking JSON lines over its
-  stdin/stdout, so nothing is forked from a process holding torch threads and,
-  unlike ``multiprocessing``'s spawn/forkserver, the caller's ``__main__`` is never
-  re-imported (a script without an ``if __name__ == "__main__"`` guard works);
-* is reused across calls and shut down at interpreter exit;
-* spreads a batch over all its workers (one per core by default) and dedupes it;
-* keeps an LRU cache of answer -> (key, status) so repeated answers cost nothing.
+Processes: the pool starts one fresh interpreter, the *fork server*
+(``python -m scpo_data.extractors.math_worker FD``), which imports sympy and the
+LaTeX parser, parses :data:`WARM_UP` so that the parser's prediction cache is
+warm, and then forks one worker per request. So
+
+* nothing is forked from the caller's process (which may hold torch threads), and
+  unlike ``multiprocessing``'s spawn/forkserver the caller's ``__main__`` is never
+  re-imported: a script without an ``if __name__ == "__main__"`` guard works;
+* every worker starts warm in milliseconds, including the replacement of a worker
+  killed on timeout;
+* each worker talks JSON lines over its own socket: ``[index, answer]`` in,
+  ``[index, key, parsed]`` out.
+
+The pool starts lazily on first use, is reused across calls and shut down at
+interpreter exit, spreads a batch over all its workers (one per core by default),
+dedupes it, and keeps an LRU cache of answer -> (key, status). It needs ``fork``
+and Unix sockets (Linux, macOS).
 
 Use :func:`get_pool` for the shared pool, or build a :class:`CanonPool` yourself.
 """
@@ -22,6 +31,8 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -37,48 +48,101 @@ from scpo_data.extractors.math_fast import guard, quick_key, string_key
 
 #: Default wall-clock limit (seconds) of one sympy canonicalisation.
 DEFAULT_TIMEOUT_S = 2.0
-#: How long (seconds) a fresh worker may take to import sympy and report ready.
+#: How long (seconds) the fork server may take to start, warm up and fork a worker.
 START_TIMEOUT_S = 60.0
 #: Default number of cached answers.
 DEFAULT_CACHE_SIZE = 100_000
 
+#: Typical answers the fork server parses once before forking workers (warms the parser's caches).
+WARM_UP: tuple[str, ...] = (
+    r"\frac{\sqrt{3}}{2}",
+    r"2\sqrt{3}+1",
+    r"3\pi",
+    r"-\frac{\pi}{4}",
+    "2+3i",
+    "x^2+2x+1",
+    r"\frac{x+1}{x-1}",
+    "(a+1)(b+2)",
+    r"(1, \sqrt{2})",
+    r"(-\infty, 3] \cup (4, \infty)",
+    r"\{1, 2, 3\}",
+    r"1 \pm \sqrt{5}",
+    r"\begin{pmatrix} 1 \\ -2 \end{pmatrix}",
+    r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}",
+    "3x - y + 13 = 0",
+    r"y \ge 2x",
+    r"x \in [1, 2]",
+    r"\log_2 8",
+    r"\sin \frac{\pi}{6}",
+    "12_{5}",
+)
 
 
-def serve(stdin: IO[str], stdout: IO[str]) -> None:
+def serve(reader: IO[str], writer: IO[str]) -> None:
     """Worker loop: read ``[index, answer]`` JSON lines, write ``[index, key, parsed]`` lines.
 
     Writes ``"ready"`` first; stops at end of input.
 
     Args:
-        stdin: Where tasks arrive, one JSON line each.
-        stdout: Where results go, one JSON line each, flushed.
+        reader: Where tasks arrive, one JSON line each.
+        writer: Where results go, one JSON line each, flushed.
     """
-    from scpo_data.extractors.math_canon import canonical_key  # sympy: only ever in the worker
+    from scpo_data.extractors.math_canon import canonical_key  # sympy: only ever in the workers
 
-    stdout.write('"ready"\n')
-    stdout.flush()
-    for line in stdin:
+    writer.write('"ready"\n')
+    writer.flush()
+    for line in reader:
         index, answer = json.loads(line)
         key, parsed = canonical_key(answer)
-        stdout.write(json.dumps([index, key, parsed]) + "\n")
-        stdout.flush()
+        writer.write(json.dumps([index, key, parsed]) + "\n")
+        writer.flush()
+
+
+def fork_server(control: socket.socket) -> None:
+    """The fork server's loop: warm up, then fork one worker per socket received on ``control``.
+
+    Each request carries one end of a socket pair (``SCM_RIGHTS``); the forked child
+    runs :func:`serve` on it and the server answers with the child's pid. The server
+    stops when ``control`` closes; children are reaped automatically.
+
+    Args:
+        control: The Unix socket shared with the pool.
+    """
+    from scpo_data.extractors.math_canon import canonical_key
+
+    for answer in WARM_UP:
+        canonical_key(answer)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    while True:
+        message, fds, _, _ = socket.recv_fds(control, 16, 1)
+        if not message:
+            return
+        if not fds:
+            continue
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            conn = socket.socket(fileno=fds[0])
+            try:
+                serve(conn.makefile("r", encoding="utf-8"), conn.makefile("w", encoding="utf-8"))
+            finally:
+                os._exit(0)
+        os.close(fds[0])
+        control.sendall(f"{pid}\n".encode())
 
 
 @dataclass
 class _Worker:
-    """One worker process and what it is doing."""
+    """One worker process, its socket, and what it is doing."""
 
-    process: subprocess.Popen[str]
+    pid: int
+    conn: socket.socket
+    reader: IO[str]
     started: float
     ready: bool = False
     task: int | None = None
     deadline: float = 0.0
-
-    @property
-    def conn(self) -> IO[str]:
-        """The worker's output pipe (what :func:`multiprocessing.connection.wait` watches)."""
-        assert self.process.stdout is not None
-        return self.process.stdout
 
 
 class CanonPool:
@@ -102,7 +166,18 @@ class CanonPool:
         self.cache_size = cache_size
         self._cache: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._workers: list[_Worker] = []
+        self._server: subprocess.Popen[bytes] | None = None
+        self._control: socket.socket | None = None
+        self._control_reader: IO[str] | None = None
         self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the fork server in the background (it imports sympy and warms up while you work).
+
+        Optional: the pool starts itself when needed. Returns at once.
+        """
+        with self._lock:
+            self._start_server()
 
     def key(self, answer: str) -> tuple[str, str]:
         """Canonicalise one cleaned answer; see :meth:`keys`."""
@@ -112,9 +187,9 @@ class CanonPool:
         """Canonicalise cleaned answers, in order, spread over the workers.
 
         Plain numbers (alone, in tuples, sets or intervals), words and choice letters
-        are keyed in this process without sympy (``math_fast.quick_key``); answers rejected by
-        ``math_fast.guard`` get a string key with status ``unparsed``; the rest go
-        to the workers, each under the time limit.
+        are keyed in this process without sympy (``math_fast.quick_key``); answers
+        rejected by ``math_fast.guard`` get a string key with status ``unparsed``; the
+        rest go to the workers, each under the time limit.
 
         Args:
             answers: Cleaned answers (``math_extract.clean_answer``).
@@ -122,33 +197,33 @@ class CanonPool:
         Returns:
             ``(key, status)`` per answer, status one of ``ok``, ``unparsed``, ``timeout``.
         """
-        results: dict[str, tuple[str, str]] = {}
-        todo: list[str] = []
-        for answer in dict.fromkeys(answers):
-            cached = self._cache_get(answer)
-            if cached is not None:
-                results[answer] = cached
-                continue
-            quick = quick_key(answer)
-            if quick is not None:
-                results[answer] = (quick, STATUS_OK)
-            elif guard(answer) is not None:
-                results[answer] = (string_key(answer), STATUS_UNPARSED)
-            else:
-                todo.append(answer)
-                continue
-            self._cache_put(answer, results[answer])
-        if todo:
-            with self._lock:
+        with self._lock:
+            results: dict[str, tuple[str, str]] = {}
+            todo: list[str] = []
+            for answer in dict.fromkeys(answers):
+                cached = self._cache_get(answer)
+                if cached is not None:
+                    results[answer] = cached
+                    continue
+                quick = quick_key(answer)
+                if quick is not None:
+                    results[answer] = (quick, STATUS_OK)
+                elif guard(answer) is not None:
+                    results[answer] = (string_key(answer), STATUS_UNPARSED)
+                else:
+                    todo.append(answer)
+                    continue
+                self._cache_put(answer, results[answer])
+            if todo:
                 for answer, result in zip(todo, self._run(todo)):
                     results[answer] = result
                     self._cache_put(answer, result)
-        return [results[answer] for answer in answers]
+            return [results[answer] for answer in answers]
 
     @property
     def pids(self) -> list[int]:
         """Process ids of the running workers (empty before first use and after :meth:`close`)."""
-        return [w.process.pid for w in self._workers if w.process.poll() is None]
+        return [w.pid for w in self._workers]
 
     @property
     def cached(self) -> int:
@@ -156,11 +231,12 @@ class CanonPool:
         return len(self._cache)
 
     def close(self) -> None:
-        """Stop all workers (they are restarted lazily if the pool is used again)."""
+        """Stop the workers and the fork server (both restart lazily if the pool is used again)."""
         with self._lock:
             for worker in self._workers:
                 self._stop(worker)
             self._workers = []
+            self._stop_server()
 
     def _cache_get(self, answer: str) -> tuple[str, str] | None:
         """Look an answer up in the LRU cache."""
@@ -178,40 +254,84 @@ class CanonPool:
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
 
-    def _spawn(self) -> _Worker:
-        """Start one worker process (it reports ``ready`` once sympy is imported)."""
-        process = subprocess.Popen(
-            [sys.executable, "-m", __name__],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
+    def _start_server(self) -> None:
+        """Start the fork server (a fresh interpreter) unless it is running."""
+        if self._server is not None and self._server.poll() is None:
+            return
+        self._stop_server()
+        ours, theirs = socket.socketpair()
+        self._server = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            text=True,
-            encoding="utf-8",
-            bufsize=1,
         )
-        return _Worker(process=process, started=time.monotonic())
+        theirs.close()
+        ours.settimeout(START_TIMEOUT_S)
+        self._control = ours
+        self._control_reader = ours.makefile("r", encoding="utf-8")
+
+    def _stop_server(self) -> None:
+        """Close the control socket (the server then exits) and make sure the server is gone."""
+        if self._control is not None:
+            assert self._control_reader is not None
+            self._control_reader.close()
+            self._control.close()
+            self._control = self._control_reader = None
+        if self._server is not None:
+            try:
+                self._server.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self._server.kill()
+                self._server.wait()
+            self._server = None
+
+    def _spawn(self) -> _Worker | None:
+        """Have the fork server fork one worker; ``None`` (and a server restart next time) on failure."""
+        self._start_server()
+        assert self._control is not None and self._control_reader is not None
+        ours, theirs = socket.socketpair()
+        try:
+            socket.send_fds(self._control, [b"f"], [theirs.fileno()])
+            pid = int(self._control_reader.readline())
+        except (OSError, ValueError):
+            ours.close()
+            if self._server is not None:
+                self._server.kill()
+            self._stop_server()
+            return None
+        finally:
+            theirs.close()
+        return _Worker(pid=pid, conn=ours, reader=ours.makefile("r", encoding="utf-8"), started=time.monotonic())
 
     @staticmethod
     def _stop(worker: _Worker) -> None:
-        """Kill a worker and release its pipes."""
-        if worker.process.poll() is None:
-            worker.process.kill()
-        worker.process.wait(timeout=5)
-        for pipe in (worker.process.stdin, worker.process.stdout):
-            if pipe is not None:
-                pipe.close()
+        """Kill a worker and release its socket (the fork server reaps it)."""
+        try:
+            os.kill(worker.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        worker.reader.close()
+        worker.conn.close()
 
-    def _replace(self, worker: _Worker) -> _Worker:
-        """Kill a worker and start a fresh one in its place."""
+    def _replace(self, worker: _Worker) -> None:
+        """Kill a worker and fork a fresh one in its place (or drop it if forking fails)."""
         self._stop(worker)
+        index = self._workers.index(worker)
         fresh = self._spawn()
-        self._workers[self._workers.index(worker)] = fresh
-        return fresh
+        if fresh is None:
+            del self._workers[index]
+        else:
+            self._workers[index] = fresh
 
     def _run(self, answers: list[str]) -> list[tuple[str, str]]:
         """Run answers through the workers, killing any that overrun the time limit."""
-        while len(self._workers) < min(self.n_workers, max(1, len(answers))) or not self._workers:
-            self._workers.append(self._spawn())
+        while len(self._workers) < min(self.n_workers, len(answers)):
+            worker = self._spawn()
+            if worker is None:
+                break
+            self._workers.append(worker)
         results: list[tuple[str, str] | None] = [None] * len(answers)
         pending = list(range(len(answers) - 1, -1, -1))
         while self._workers and (pending or any(w.task is not None for w in self._workers)):
@@ -221,24 +341,18 @@ class CanonPool:
                     worker.task = pending.pop()
                     worker.deadline = now + self.timeout_s
                     try:
-                        assert worker.process.stdin is not None
-                        worker.process.stdin.write(json.dumps([worker.task, answers[worker.task]]) + "\n")
-                        worker.process.stdin.flush()
-                    except (BrokenPipeError, OSError):
+                        worker.conn.sendall((json.dumps([worker.task, answers[worker.task]]) + "\n").encode())
+                    except OSError:
                         pending.append(worker.task)
                         worker.task = None
                         self._replace(worker)
             if not any(w.ready for w in self._workers) and all(
                 now - w.started > START_TIMEOUT_S for w in self._workers
             ):
-                for index in pending:
-                    results[index] = (string_key(answers[index]), STATUS_TIMEOUT)
-                pending = []
                 break
             deadlines = [w.deadline for w in self._workers if w.task is not None]
             deadlines += [w.started + START_TIMEOUT_S for w in self._workers if not w.ready]
-            wait_s = max(0.0, min(deadlines, default=now + 0.1) - now)
-            ready = wait([w.conn for w in self._workers], timeout=wait_s)
+            ready = wait([w.conn for w in self._workers], timeout=max(0.0, min(deadlines, default=now) - now))
             for worker in list(self._workers):
                 if worker.conn in ready:
                     self._receive(worker, answers, results)
@@ -252,12 +366,12 @@ class CanonPool:
 
     def _receive(self, worker: _Worker, answers: list[str], results: list[tuple[str, str] | None]) -> None:
         """Read one message from a worker; a worker that died mid-answer is replaced and the answer timed out."""
-        line = worker.conn.readline()
+        line = worker.reader.readline()
+        if not line and not worker.ready:  # died on start: do not retry in a loop
+            self._stop(worker)
+            self._workers.remove(worker)
+            return
         if not line:
-            if not worker.ready:
-                self._stop(worker)
-                self._workers.remove(worker)
-                return
             if worker.task is not None:
                 results[worker.task] = (string_key(answers[worker.task]), STATUS_TIMEOUT)
                 worker.task = None
@@ -287,6 +401,4 @@ def get_pool() -> CanonPool:
 
 
 if __name__ == "__main__":
-    _results = sys.stdout
-    sys.stdout = sys.stderr  # stray prints from libraries must not corrupt the result stream
-    serve(sys.stdin, _results)
+    fork_server(socket.socket(fileno=int(sys.argv[1])))

@@ -41,6 +41,11 @@ def _adversarial(marker: Path) -> list[tuple[str, str]]:
         ("giant power", r"\boxed{2^{1000000}}"),
         ("giant integer", r"\boxed{" + "9" * 2000 + "}"),
         ("giant factorial", r"\boxed{1000000!}"),
+        ("caret chain", r"\boxed{" + "2^" * 300 + "2}"),
+        ("backtracking bait: unit words", "Answer: 5 " + "ab" * 2000 + "1"),
+        ("backtracking bait: unclosed \\(", "The answer is " + "\\(" * 50_000),
+        ("backtracking bait: bold markers", "**" * 50_000),
+        ("backtracking bait: commas", "#### " + "1," * 50_000),
         ("code injection in a box", r"\boxed{" + payload + "}"),
         ("code injection as answer", "The final answer is " + payload),
         ("code injection in a phrase", "Answer: " + payload.replace("'", '"')),
@@ -63,13 +68,16 @@ def test_adversarial_inputs_are_bounded_and_harmless(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("answer", [r"9^{9^{9^{9}}}", "2^{100000}", "9" * 400, "100000!", "{" * 60 + "1" + "}" * 60])
+@pytest.mark.parametrize(
+    "answer",
+    [r"9^{9^{9^{9}}}", "2^{100000}", "2^{10^{6}}", "2^2^2^2^2^2", "9" * 400, "100000!", "{" * 60 + "1" + "}" * 60],
+)
 def test_guard_rejects_before_sympy(answer: str) -> None:
     """Towers, giant powers, giant integers and deep nesting never reach sympy."""
     assert guard(answer) is not None
 
 
-@pytest.mark.parametrize("answer", ["2^{10}", "2^{3^{2}}", r"x^{y^{2}}", "10^{6}", "5!", r"\frac{1}{2}"])
+@pytest.mark.parametrize("answer", ["2^{10}", "2^{3^{2}}", r"x^{y^{2}}", "10^{6}", "(2^3)^2", "2^{-3}", "5!", r"\frac{1}{2}"])
 def test_guard_lets_ordinary_answers_through(answer: str) -> None:
     """Ordinary powers and factorials are not rejected."""
     assert guard(answer) is None
