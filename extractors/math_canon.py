@@ -191,6 +191,8 @@ def _relation_key(rel: Relational, top: bool) -> str:
                 set(target.args) if isinstance(target, AppliedUndef) else set()
             ):
                 return _key(value, top=False) if top else f"{target}={_key(value, top=False)}"
+    if isinstance(rel, sympy.Eq) and _is_symbol_tuple(lhs) and not _free_symbols(rhs):
+        return _key(rhs, top=False, tuple_like=True)
     if isinstance(lhs, sympy.Set) or isinstance(rhs, sympy.Set):
         return f"rel:{_key(lhs, top=False)}:{type(rel).__name__}:{_key(rhs, top=False)}"
     interval = _as_interval(rel)
@@ -214,6 +216,18 @@ def _relation_key(rel: Relational, top: bool) -> str:
     if op in ("lt", "le"):
         coefficient = abs(coefficient)
     return f"{op}:{sympy.expand(diff / coefficient)}"
+
+
+def _is_symbol_tuple(obj: sympy.Basic) -> bool:
+    """Whether ``obj`` is a tuple of variables such as ``(x, y)`` (parsed as a tuple or an open interval)."""
+    if isinstance(obj, sympy.Interval):
+        return obj.left_open and obj.right_open and obj.start.is_Symbol and obj.end.is_Symbol
+    return isinstance(obj, sympy.Tuple) and all(item.is_Symbol for item in obj)
+
+
+def _free_symbols(obj: sympy.Basic) -> set[sympy.Symbol]:
+    """The variables of an expression, set, tuple or matrix."""
+    return set(getattr(obj, "free_symbols", set()))
 
 
 def _interval_key(interval: sympy.Interval) -> str:

@@ -48,6 +48,10 @@ _TRAILING_TEXT = re.compile(r"^(.*?\S)\s*\\(?:text|textbf|textrm|mathrm|mbox)\s*
 _THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+)(?![\d,]|\.\d*,)")
 _TRAILING_WORDS = re.compile(r"^(-?\s*\\?\$?\s*[\d.,/]+)\s+[A-Za-z]{2,}(?:[\s.]+[A-Za-z]+)*\.?$")
 _LEADING_DOLLAR = re.compile(r"^(-?)\s*\\\$\s*")
+_UNICODE = str.maketrans(
+    {"∞": r"\infty ", "π": r"\pi ", "√": r"\sqrt", "−": "-", "×": r"\times ", "·": r"\cdot ", "÷": "/",
+     "≤": r"\le ", "≥": r"\ge ", "≠": r"\ne ", "∅": r"\emptyset ", "±": r"\pm "}
+)
 _OPERATOR_SPACE = re.compile(r"\s*([{}()\[\]+\-=^_/*<>|&])\s*")
 _WRAPPED = re.compile(r"^\s*(?:[(\[{]|\\\{).*(?:[)\]}]|\\\})\s*$", re.DOTALL)
 
@@ -194,7 +198,7 @@ def _strip_delimiters(answer: str) -> str:
 def clean_answer(answer: str) -> str:
     """Normalise a cut-out answer string before it is keyed.
 
-    Removes math delimiters, ``\\left``/``\\right``, spacing commands (``\\!``, ``\\,``),
+    Maps Unicode math symbols (``∞``, ``π``, ``√``, ``−``, ``≤`` ...) to LaTeX, removes math delimiters, ``\\left``/``\\right``, spacing commands (``\\!``, ``\\,``),
     ``^\\circ``, ``\\%`` (the MATH convention: ``10\\%`` matches ``10``), trailing
     ``\\text{...}`` units and trailing unit words after a number, unwraps the
     remaining ``\\text{...}``, rewrites ``\\dfrac``/``\\tfrac`` as ``\\frac``, removes
@@ -209,11 +213,11 @@ def clean_answer(answer: str) -> str:
     Returns:
         The cleaned answer (possibly empty).
     """
-    answer = _strip_delimiters(answer[:MAX_ANSWER_CHARS])
+    answer = _strip_delimiters(answer[:MAX_ANSWER_CHARS].translate(_UNICODE))
     answer = re.sub(r",\\!\s*", ",", answer).replace("\\!", "")
     answer = _SPACING.sub(" ", answer)
     answer = _LEFT_RIGHT.sub(r"\1", answer)
-    answer = answer.replace("\\left.", "").replace("\\right.", "")
+    answer = answer.replace("\\left.", "").replace("\\right.", "").replace("\\varnothing", "\\emptyset")
     answer = _DEGREES.sub("", answer)
     answer = _PERCENT.sub("", answer)
     answer = _FRAC_VARIANTS.sub(r"\\frac", answer)

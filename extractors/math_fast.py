@@ -37,7 +37,9 @@ _INFINITY = {"\\infty": "oo", "+\\infty": "oo", "-\\infty": "-oo"}
 _BRACKETED = re.compile(r"^(\\\{|[(\[])(.*)(\\\}|[)\]])$")
 _AMBIGUOUS_COMMA = re.compile(r",\d{3}(?!\d)")
 _ASSIGNMENT = re.compile(r"^[A-Za-z]\s*=\s*([^=]+)$")
-_CHOICE = re.compile(r"^\(?\s*([A-E])\s*\)?$")
+_CHOICE = re.compile(r"^\(?\s*([A-E])\s*\)?$|^\(([A-E])\)")
+_BASE = re.compile(r"^([0-9A-Za-z]+)_\{?(\d{1,2})\}?$")
+_REPEATING = re.compile(r"^([+-]?)(\d*)\.(\d*)\\overline\{(\d{1,20})\}$")
 _TEXT = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")
 _DIGIT_RUN = re.compile(r"\d{%d,}" % (MAX_DIGITS + 1))
 _POWER_TAIL = re.compile(r"\^([\d\s{}^]*)")
@@ -50,7 +52,7 @@ def fraction_key(value: Fraction) -> str:
 
 
 def fast_key(answer: str) -> str | None:
-    """Key a plain number without sympy: ``12``, ``-3.50``, ``.5``, ``1e3``, ``3/4``, ``\\frac{3}{4}``.
+    """Key a plain number without sympy: ``12``, ``-3.50``, ``.5``, ``1e3``, ``3/4``, ``\\frac{3}{4}``, ``0.\\overline{3}``.
 
     Args:
         answer: A cleaned answer (see ``math_extract.clean_answer``).
@@ -70,6 +72,12 @@ def fast_key(answer: str) -> str | None:
         if int(den) == 0:
             return None
         return fraction_key(Fraction(-int(num) if sign == "-" else int(num), int(den)))
+    match = _REPEATING.match(answer)
+    if match:
+        sign, whole, fixed, repeat = match.groups()
+        value = Fraction(int(whole or "0")) + Fraction(int(fixed or "0"), 10 ** len(fixed))
+        value += Fraction(int(repeat), (10 ** len(repeat) - 1) * 10 ** len(fixed))
+        return fraction_key(-value if sign == "-" else value)
     return None
 
 
@@ -149,7 +157,8 @@ def string_key(answer: str) -> str:
 
 
 def special_key(answer: str) -> str | None:
-    """Key a multiple-choice letter (``(C)`` -> ``choice:C``) or a word answer (``text:monday``).
+    """Key a choice letter (``(C)``, ``(C) 12`` -> ``choice:C``), a number in a base
+    (``52_8`` -> ``base8:52``) or a word answer (``\\text{Monday}`` -> ``text:monday``).
 
     Args:
         answer: A cleaned answer.
@@ -159,7 +168,10 @@ def special_key(answer: str) -> str | None:
     """
     match = _CHOICE.match(answer)
     if match:
-        return "choice:" + match.group(1)
+        return "choice:" + (match.group(1) or match.group(2))
+    match = _BASE.match(answer)
+    if match and not match.group(1).isalpha():
+        return f"base{int(match.group(2))}:{match.group(1).upper()}"
     if _TEXT.match(answer) and (" " in answer or len(answer) >= 4):
         return "text:" + " ".join(answer.lower().split())
     return None

@@ -52,6 +52,10 @@ EQUIVALENT: list[tuple[str, str]] = [
     ("$5$", "5"),
     ("5.", "5"),
     (r"\boxed{5}", "5"),
+    (r"0.\overline{3}", r"\frac13"),
+    (r"1.2\overline{34}", r"\frac{611}{495}"),
+    ("−3", "-3"),
+    ("52_8", "52_{8}"),
     # radicals, pi, constants
     (r"\sqrt{12}", r"2\sqrt{3}"),
     (r"\sqrt{12}", r"2\sqrt3"),
@@ -59,6 +63,8 @@ EQUIVALENT: list[tuple[str, str]] = [
     (r"\frac{1}{\sqrt{2}}", r"\frac{\sqrt{2}}{2}"),
     (r"\frac{1}{1+\sqrt2}", r"\sqrt2-1"),
     (r"\sqrt{8}", r"2 \sqrt 2"),
+    ("√2", r"\sqrt2"),
+    ("2π", r"2\pi"),
     (r"\frac{\sqrt{6}+\sqrt{2}}{4}", r"\frac{\sqrt2(\sqrt3+1)}{4}"),
     (r"\sqrt[3]{8}", "2"),
     (r"\sqrt{\frac{9}{4}}", "1.5"),
@@ -102,6 +108,8 @@ EQUIVALENT: list[tuple[str, str]] = [
     (r"(\frac{3}{2}, -13)", "(1.5, -13)"),
     ("(6,31,-1)", "(6, 31, -1)"),
     ("(0.5, 2)", r"(\frac12, 2)"),
+    ("(x, y) = (1, 2)", "(1, 2)"),
+    ("(x,y,z)=(1,2,3)", "(1, 2, 3)"),
     # unordered sets and lists
     (r"\{1,2\}", r"\{2,1\}"),
     ("1, 2", "2, 1"),
@@ -127,6 +135,9 @@ EQUIVALENT: list[tuple[str, str]] = [
     (r"x \in [-2,7]", "[-2, 7]"),
     (r"\left(\frac{3}{5},\frac{8}{3}\right]", r"(0.6, \frac83]"),
     ("-x+2<0", "x > 2"),
+    ("x ≤ 3", r"(-\infty, 3]"),
+    ("(2, ∞)", r"(2,\infty)"),
+    (r"\varnothing", r"\emptyset"),
     # matrices and vectors
     (r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}", r"\begin{bmatrix} 1 \\ 2 \end{bmatrix}"),
     (r"\begin{pmatrix} -1/3 \\ 2/3 \end{pmatrix}", r"\begin{pmatrix} -\frac13 \\ \frac23 \end{pmatrix}"),
@@ -161,6 +172,7 @@ EQUIVALENT: list[tuple[str, str]] = [
     (r"\text{(C)}", "(C)"),
     (r"\textbf{(C)}", "C"),
     (r"\mathrm{(B)}", "(B)"),
+    (r"\textbf{(A) } 5", "(A)"),
 ]
 
 NOT_EQUIVALENT: list[tuple[str, str]] = [
@@ -179,6 +191,9 @@ NOT_EQUIVALENT: list[tuple[str, str]] = [
     ("0.333", r"\frac13"),
     ("1,000", "1"),
     ("1,000", "1, 0"),
+    ("52_8", "52_9"),
+    (r"0.\overline{3}", "0.3"),
+    ("(x, y) = (1, 2)", "(2, 1)"),
     (r"1 \pm \sqrt2", r"1 + \sqrt2"),
     # numbers
     ("1", "2"),
