@@ -1,7 +1,7 @@
 """Find the final answer in a free-form math solution and clean its LaTeX.
 
-Everything here is plain string work with linear-time regular expressions and
-bounded scans: no sympy, no ``eval``. Two jobs:
+Everything here is plain string work on bounded slices of text, with regular
+expressions that cannot backtrack catastrophically: no sympy, no ``eval``. Two jobs:
 
 * :func:`find_answer` cuts the final answer out of a whole response: the last of
   ``\\boxed{...}`` / ``\\fbox{...}`` (balanced braces, or ``\\boxed 5``), ``#### x``,
@@ -37,7 +37,7 @@ _BOLD = re.compile(r"\*\*([^*\n]{1,200})\*\*")
 _INLINE_MATH = re.compile(r"\$\$?([^$]+)\$\$?|\\\((.+?)\\\)|\\\[(.+?)\\\]")
 _NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])|(?<![\w.])-?\.\d+")
 
-_DELIMS = (("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$"), ("$", "$"))
+_DELIMS = (("\\(", "\\)"), ("\\[", "\\]"), ("$", "$"))
 _SPACING = re.compile(r"\\[,;:>]|\\quad|\\qquad|\\displaystyle|\\textstyle|~")
 _LEFT_RIGHT = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?\s*(\\[{}|]|[()\[\]|.]|\\[lr]?[vV]ert|\\langle|\\rangle)")
 _DEGREES = re.compile(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)|\\circ|\\degree|°")
@@ -158,7 +158,7 @@ def find_answer(text: str) -> str | None:
         bold = list(_BOLD.finditer(last_line))
         if bold:
             inner = re.sub(r"^(?:final\s+)?answer\s*(?:is)?\s*:?\s*", "", bold[-1].group(1), flags=re.I)
-            candidates.append(Found(len(text) - len(last_line) + bold[-1].start(), inner))
+            candidates.append(Found(offset + tail.rfind(last_line) + bold[-1].start(), inner))
     candidates = [c for c in candidates if c.text.strip()]
     if not candidates:
         return None
@@ -198,8 +198,8 @@ def _strip_delimiters(answer: str) -> str:
 def clean_answer(answer: str) -> str:
     """Normalise a cut-out answer string before it is keyed.
 
-    Maps Unicode math symbols (``∞``, ``π``, ``√``, ``−``, ``≤`` ...) to LaTeX, removes math delimiters, ``\\left``/``\\right``, spacing commands (``\\!``, ``\\,``),
-    ``^\\circ``, ``\\%`` (the MATH convention: ``10\\%`` matches ``10``), trailing
+    Maps Unicode math symbols (``∞``, ``π``, ``√``, ``−``, ``≤`` ...) to LaTeX; removes
+    math delimiters, ``\\left``/``\\right``, spacing commands (``\\!``, ``\\,``), ``^\\circ``, ``\\%`` (the MATH convention: ``10\\%`` matches ``10``), trailing
     ``\\text{...}`` units and trailing unit words after a number, unwraps the
     remaining ``\\text{...}``, rewrites ``\\dfrac``/``\\tfrac`` as ``\\frac``, removes
     thousands separators outside brackets (``7,425,000`` -> ``7425000`` but

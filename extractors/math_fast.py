@@ -6,8 +6,8 @@ These run in the calling process (cheap regular expressions, no parser):
 * :func:`sequence_key` keys tuples, sets, lists and intervals of plain numbers and
   ``x = <number>`` exactly as the sympy path would (``"(1, -2)"``, ``"{-4, 1}"``, ``"[2, oo)"``);
 * :func:`quick_key` tries all of these;
-* :func:`special_key` keys multiple-choice letters (``"choice:C"``) and word answers
-  (``"text:monday"``);
+* :func:`special_key` keys multiple-choice letters (``"choice:C"``), numbers in a
+  base (``"base8:52"``) and word answers of three or more letters (``"text:monday"``);
 * :func:`guard` says why an answer must not reach sympy (exponent towers, giant
   integers or factorials, deep nesting, excessive length);
 * :func:`string_key` is the normalised-string fallback key (``"str:..."``).
@@ -41,6 +41,10 @@ _CHOICE = re.compile(r"^\(?\s*([A-E])\s*\)?$|^\(([A-E])\)")
 _BASE = re.compile(r"^([0-9A-Za-z]+)_\{?(\d{1,2})\}?$")
 _REPEATING = re.compile(r"^([+-]?)(\d*)\.(\d*)\\overline\{(\d{1,20})\}$")
 _TEXT = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")
+#: Letter runs that are math, not words, when they stand alone.
+_MATH_NAMES = frozenset(
+    "sin cos tan cot sec csc log exp sqrt sinh cosh tanh arcsin arccos arctan inf infty".split()
+)
 _DIGIT_RUN = re.compile(r"\d{%d,}" % (MAX_DIGITS + 1))
 _POWER_TAIL = re.compile(r"\^([\d\s{}^]*)")
 _FACTORIAL = re.compile(r"(\d+)\s*!")
@@ -52,7 +56,10 @@ def fraction_key(value: Fraction) -> str:
 
 
 def fast_key(answer: str) -> str | None:
-    """Key a plain number without sympy: ``12``, ``-3.50``, ``.5``, ``1e3``, ``3/4``, ``\\frac{3}{4}``, ``0.\\overline{3}``.
+    """Key a plain number without sympy, as an exact rational.
+
+    Plain numbers are ``12``, ``-3.50``, ``.5``, ``1e3``, ``3/4``, ``\\frac{3}{4}`` and
+    repeating decimals ``0.\\overline{3}``.
 
     Args:
         answer: A cleaned answer (see ``math_extract.clean_answer``).
@@ -157,8 +164,11 @@ def string_key(answer: str) -> str:
 
 
 def special_key(answer: str) -> str | None:
-    """Key a choice letter (``(C)``, ``(C) 12`` -> ``choice:C``), a number in a base
-    (``52_8`` -> ``base8:52``) or a word answer (``\\text{Monday}`` -> ``text:monday``).
+    """Key a choice letter, a number in a base or a word answer without sympy.
+
+    ``(C)``, ``C`` and ``(C) 12`` -> ``choice:C``; ``52_8`` -> ``base8:52``; a word of
+    three or more letters (``Monday``, ``odd``, ``no solution``; also ``no``) ->
+    ``text:monday``, case-insensitive. Lone letters and pairs (``x``, ``ab``) stay math.
 
     Args:
         answer: A cleaned answer.
@@ -172,8 +182,9 @@ def special_key(answer: str) -> str | None:
     match = _BASE.match(answer)
     if match and not match.group(1).isalpha():
         return f"base{int(match.group(2))}:{match.group(1).upper()}"
-    if _TEXT.match(answer) and (" " in answer or len(answer) >= 4):
-        return "text:" + " ".join(answer.lower().split())
+    words = answer.lower()
+    if _TEXT.match(answer) and (" " in answer or len(answer) >= 3 or words == "no") and words not in _MATH_NAMES:
+        return "text:" + " ".join(words.split())
     return None
 
 
@@ -236,9 +247,7 @@ def guard(answer: str) -> str | None:
         return "nested too deeply"
     if _DIGIT_RUN.search(answer):
         return "giant integer"
-    if any(int(n) > MAX_EXPONENT for n in _FACTORIAL.findall(answer) if len(n) < 12) or any(
-        len(n) >= 12 for n in _FACTORIAL.findall(answer)
-    ):
+    if any(len(n) > 6 or int(n) > MAX_EXPONENT for n in _FACTORIAL.findall(answer)):
         return "giant factorial"
     if _power_exponent_too_big(answer):
         return "giant exponent"

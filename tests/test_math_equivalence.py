@@ -95,6 +95,7 @@ EQUIVALENT: list[tuple[str, str]] = [
     ("(x+1)^2", "x^2+2x+1"),
     ("x^2+2x+1", "1+2x+x^2"),
     ("(a+5)(b+2)", "ab+2a+5b+10"),
+    ("ab", "ba"),
     (r"\frac{x^2-1}{x-1}", "x+1"),
     (r"\frac{11+9a}{20}", r"\frac{11}{20}+\frac{9a}{20}"),
     ("2k+2", "2(k+1)"),
@@ -167,6 +168,8 @@ EQUIVALENT: list[tuple[str, str]] = [
     (r"\text{Monday}", "monday"),
     (r"\text{Evelyn}", r"\textbf{Evelyn}"),
     (r"\text{east}", "East"),
+    (r"\text{odd}", "Odd"),
+    (r"\text{no}", "No"),
     (r"\text{ellipse}", r"\mathrm{ellipse}"),
     ("(C)", "C"),
     (r"\text{(C)}", "(C)"),
@@ -244,6 +247,7 @@ NOT_EQUIVALENT: list[tuple[str, str]] = [
     ("(C)", "(D)"),
     ("(C)", "C + 1"),
     (r"\text{even}", r"\text{odd}"),
+    (r"\text{odd}", "ddo"),
 ]
 
 

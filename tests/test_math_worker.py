@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scpo_data.extractors.base import STATUS_OK, STATUS_TIMEOUT, STATUS_UNPARSED
+from scpo_data.extractors.base import STATUS_NO_ANSWER, STATUS_OK, STATUS_TIMEOUT, STATUS_UNPARSED
 from scpo_data.extractors.math_fast import guard
 from scpo_data.extractors.math_extractor import MathExtractor
 from scpo_data.extractors.math_worker import CanonPool
@@ -62,7 +62,7 @@ def test_adversarial_inputs_are_bounded_and_harmless(tmp_path: Path) -> None:
             answer = extractor.extract(text)
             elapsed = time.monotonic() - start
             assert elapsed < BOUND_S, (name, elapsed)
-            assert answer.status in (STATUS_OK, STATUS_UNPARSED, STATUS_TIMEOUT, "no_answer"), name
+            assert answer.status in (STATUS_OK, STATUS_UNPARSED, STATUS_TIMEOUT, STATUS_NO_ANSWER), name
     finally:
         extractor.pool.close()
     assert not marker.exists()
