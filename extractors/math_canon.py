@@ -181,6 +181,9 @@ def _leading_coefficient(expr: sympy.Expr) -> sympy.Expr:
 def _relation_key(rel: Relational, top: bool) -> str:
     """The key of an equation or inequality, canonical up to moving terms and a constant factor.
 
+    Equations also clear their denominators; inequalities only constant ones (a
+    variable denominator could flip the direction).
+
     An assignment (``x = 2``, ``f(x) = x^2``, ``x \\in [1, 2]``) is keyed as its value
     when it is the whole answer (``top``) and as ``"x=<value>"`` inside a list.
     """
@@ -198,14 +201,14 @@ def _relation_key(rel: Relational, top: bool) -> str:
     interval = _as_interval(rel)
     if interval is not None:
         return _interval_key(interval)
+    op = {sympy.Eq: "eq", sympy.Ne: "ne", sympy.Lt: "lt", sympy.Le: "le", sympy.Gt: "gt", sympy.Ge: "ge"}[type(rel)]
     diff = sympy.together(sympy.expand(lhs - rhs))
     numerator, denominator = diff.as_numer_denom()
-    if not denominator.free_symbols:
+    if op in ("eq", "ne"):  # clear denominators: y = 1/(x-1) is y(x-1) = 1
         diff = numerator
-        if denominator.is_negative:
-            diff = -diff
-    diff = sympy.expand(diff)
-    op = {sympy.Eq: "eq", sympy.Ne: "ne", sympy.Lt: "lt", sympy.Le: "le", sympy.Gt: "gt", sympy.Ge: "ge"}[type(rel)]
+    elif not denominator.free_symbols:
+        diff = -numerator if denominator.is_negative else numerator
+    diff = sympy.cancel(sympy.expand(diff))
     if op in ("gt", "ge"):
         diff, op = -diff, "lt" if op == "gt" else "le"
     if diff == 0 or not diff.free_symbols:
@@ -215,7 +218,7 @@ def _relation_key(rel: Relational, top: bool) -> str:
         coefficient = sympy.Integer(1)
     if op in ("lt", "le"):
         coefficient = abs(coefficient)
-    return f"{op}:{sympy.expand(diff / coefficient)}"
+    return f"{op}:{sympy.cancel(diff / coefficient)}"
 
 
 def _is_symbol_tuple(obj: sympy.Basic) -> bool:
@@ -282,7 +285,7 @@ def _as_interval(rel: sympy.Basic) -> sympy.Interval | None:
         return None
     diff = sympy.expand(_evaluate(rel.lhs) - _evaluate(rel.rhs))
     symbols = list(diff.free_symbols)
-    if len(symbols) != 1 or sympy.degree(diff, symbols[0]) != 1:
+    if len(symbols) != 1 or not diff.is_polynomial(symbols[0]) or sympy.degree(diff, symbols[0]) != 1:
         return None
     slope = diff.coeff(symbols[0])
     point = -diff.subs(symbols[0], 0) / slope

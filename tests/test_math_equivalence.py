@@ -163,6 +163,8 @@ EQUIVALENT: list[tuple[str, str]] = [
     ("x + y > 2", "2 < x + y"),
     ("x + y > 2", "-x - y < -2"),
     (r"x + y \ge 2", r"2x + 2y \ge 4"),
+    (r"\frac{1}{x-1} = y", "y(x-1) = 1"),
+    (r"\sin x < \frac12", r"2\sin x < 1"),
     # text answers and multiple choice
     (r"\text{Monday}", "Monday"),
     (r"\text{Monday}", "monday"),
