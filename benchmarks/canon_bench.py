@@ -7,13 +7,15 @@ answers (a perturbed number, twice, and a sign/scale change) and a distractor ta
 from another problem. Each response ends in ``\\boxed{...}``, which both sides
 extract.
 
-* **keys**: ``get_extractor(domain).extract_batch`` on all responses at once (a fresh
-  worker pool: start-up included), then group by key.
+* **keys**: ``extract_batch`` of the math or gsm8k extractor on the responses of a
+  chunk of problems, on one fresh worker pool (its start-up, sympy import and
+  warm-up included), then group by key.
 * **math-verify**: Qwen2.5-Math's ``group_pred`` with ``use_symbol=True``: each
   response is parsed with ``math_verify.parse`` and joins the first group whose
   representative it ``verify``-matches, else opens a new group.
 
-The script prints answers/s both ways, the speed ratio and the share of problems with
+The two sides alternate chunk by chunk (``--chunk`` problems) so that a change in
+machine load affects both alike. The script prints answers/s both ways, the speed ratio and the share of problems with
 identical clusters, then every disagreement with the constructed truth (which
 variants were built equal) and who matches it. math-verify is a dev/benchmark
 dependency only; the product never imports it.
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import random
 import re
 import time
@@ -144,30 +147,20 @@ def partition(labels: list[object]) -> Partition:
     return frozenset(frozenset(g) for g in groups.values())
 
 
-def cluster_with_keys(problems: list[Problem]) -> tuple[list[Partition], float]:
-    """Key every response with the project's extractors (fresh pool) and group by key; returns seconds."""
-    start = time.perf_counter()
-    pool = CanonPool()
-    results: list[Partition] = []
-    for domain, extractor in (("math", MathExtractor(pool=pool)), ("gsm8k", Gsm8kExtractor(pool=pool))):
-        chosen = [p for p in problems if p.domain == domain]
-        answers = extractor.extract_batch([r for p in chosen for r in p.responses])
-        for i, _ in enumerate(chosen):
-            block = answers[i * K : (i + 1) * K]
-            results.append(partition([a.key if a.key is not None else ("none", j) for j, a in enumerate(block)]))
-    elapsed = time.perf_counter() - start
-    pool.close()
-    order = [p for d in ("math", "gsm8k") for p in problems if p.domain == d]
-    by_problem = dict(zip(map(id, order), results))
-    return [by_problem[id(p)] for p in problems], elapsed
+def cluster_with_keys(problems: list[Problem], pool: CanonPool) -> list[Partition]:
+    """Key every response of single-domain ``problems`` in one ``extract_batch`` and group by key."""
+    extractor = MathExtractor(pool=pool) if problems[0].domain == "math" else Gsm8kExtractor(pool=pool)
+    answers = extractor.extract_batch([r for p in problems for r in p.responses])
+    return [
+        partition([a.key if a.key is not None else ("none", j) for j, a in enumerate(answers[i * K : (i + 1) * K])])
+        for i in range(len(problems))
+    ]
 
 
-def cluster_with_math_verify(problems: list[Problem]) -> tuple[list[Partition], float]:
-    """Qwen2.5-Math ``group_pred(use_symbol=True)`` with math-verify's parse/verify; returns seconds."""
+def cluster_with_math_verify(problems: list[Problem]) -> list[Partition]:
+    """Qwen2.5-Math ``group_pred(use_symbol=True)`` with math-verify's parse/verify."""
     from math_verify import parse, verify
 
-    logging.getLogger("math_verify").setLevel(logging.CRITICAL)
-    start = time.perf_counter()
     results = []
     for problem in problems:
         parsed = [parse(r) for r in problem.responses]
@@ -185,7 +178,36 @@ def cluster_with_math_verify(problems: list[Problem]) -> tuple[list[Partition], 
                 representatives.append(index)
                 labels.append(index)
         results.append(partition(labels))
-    return results, time.perf_counter() - start
+    return results
+
+
+def run_both(problems: list[Problem], chunk: int) -> tuple[list[Partition], float, list[Partition], float]:
+    """Cluster both ways, alternating in chunks of problems so that load changes hit both alike.
+
+    The keys side uses one fresh pool: its start-up falls in the first chunk.
+
+    Returns:
+        Key partitions, their seconds, math-verify partitions, their seconds.
+    """
+    logging.getLogger("math_verify").setLevel(logging.CRITICAL)
+    pool = CanonPool()
+    ours: list[Partition] = []
+    theirs: list[Partition] = []
+    ours_s = theirs_s = 0.0
+    for start in range(0, len(problems), chunk):
+        block = problems[start : start + chunk]
+        for domain in ("math", "gsm8k"):
+            part = [p for p in block if p.domain == domain]
+            if not part:
+                continue
+            began = time.perf_counter()
+            ours += cluster_with_keys(part, pool)
+            ours_s += time.perf_counter() - began
+            began = time.perf_counter()
+            theirs += cluster_with_math_verify(part)
+            theirs_s += time.perf_counter() - began
+    pool.close()
+    return ours, ours_s, theirs, theirs_s
 
 
 def _load(path: Path, field: Callable[[dict], str], limit: int | None) -> list[str]:
@@ -199,6 +221,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="problems per data set (default: all)")
     parser.add_argument("--show", type=int, default=40, help="disagreements to print")
+    parser.add_argument("--chunk", type=int, default=100, help="problems per alternating timing chunk")
     args = parser.parse_args()
 
     problems = build_problems("math", _load(DATA / "math" / "test.jsonl", lambda r: r["answer"], args.limit))
@@ -206,9 +229,10 @@ def main() -> None:
         "gsm8k", _load(DATA / "gsm8k" / "test.jsonl", lambda r: r["answer"].rsplit("####", 1)[1].strip(), args.limit), seed=1
     )
     n_answers = K * len(problems)
-    ours, ours_s = cluster_with_keys(problems)
-    theirs, theirs_s = cluster_with_math_verify(problems)
+    load_before = os.getloadavg()[0]
+    ours, ours_s, theirs, theirs_s = run_both(problems, args.chunk)
 
+    print(f"cores: {len(os.sched_getaffinity(0))}, load average (1 min) before/after: {load_before:.1f}/{os.getloadavg()[0]:.1f}")
     print(f"problems: {len(problems)} ({sum(p.domain == 'math' for p in problems)} MATH-500, "
           f"{sum(p.domain == 'gsm8k' for p in problems)} GSM8K), answers: {n_answers}")
     print(f"keys (this project): {ours_s:8.2f} s  {n_answers / ours_s:10.1f} answers/s")

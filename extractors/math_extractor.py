@@ -3,13 +3,14 @@
 ::
 
     from scpo_data.extractors import get_extractor
-    math = get_extractor("math")
-    math.extract("... so the answer is $\\\\boxed{\\\\frac{1}{2}}$.")   # Answer(key='1/2', status='ok', ...)
-    math.canonical("0.5").key == math.canonical("\\\\frac12").key   # True
-    math.extract_batch(responses)   # spread over all cores
+    extractor = get_extractor("math")
+    extractor.extract("... so the answer is $\\\\boxed{\\\\frac{1}{2}}$.")  # Answer(key='1/2', status='ok', ...)
+    extractor.canonical("0.5").key == extractor.canonical("\\\\frac12").key  # True
+    extractor.extract_batch(responses)  # the sympy work spread over all cores
 
-The pieces: ``math_extract`` (find and clean the answer text), ``math_canon`` (the
-sympy keys) and ``math_worker`` (the killable worker pool with time limit and cache).
+The pieces: ``math_extract`` (find and clean the answer text), ``math_fast`` (keys
+without sympy, and the guard), ``math_canon`` (the sympy keys) and ``math_worker``
+(the killable worker pool with time limit and cache).
 """
 
 from __future__ import annotations

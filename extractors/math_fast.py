@@ -37,7 +37,7 @@ _INFINITY = {"\\infty": "oo", "+\\infty": "oo", "-\\infty": "-oo"}
 _BRACKETED = re.compile(r"^(\\\{|[(\[])(.*)(\\\}|[)\]])$")
 _AMBIGUOUS_COMMA = re.compile(r",\d{3}(?!\d)")
 _ASSIGNMENT = re.compile(r"^[A-Za-z]\s*=\s*([^=]+)$")
-_CHOICE = re.compile(r"^\(?\s*([A-E])\s*\)?$|^\(([A-E])\)")
+_CHOICE = re.compile(r"^\(?\s*([A-E])\s*\)?$|^\(([A-E])\)(?![\s+\-*/^=_.,)])")
 _BASE = re.compile(r"^([0-9A-Za-z]+)_\{?(\d{1,2})\}?$")
 _REPEATING = re.compile(r"^([+-]?)(\d*)\.(\d*)\\overline\{(\d{1,20})\}$")
 _TEXT = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")

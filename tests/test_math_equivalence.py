@@ -248,6 +248,7 @@ NOT_EQUIVALENT: list[tuple[str, str]] = [
     (r"\text{Monday}", r"\text{Tuesday}"),
     ("(C)", "(D)"),
     ("(C)", "C + 1"),
+    ("(C)", "(C)+1"),
     (r"\text{even}", r"\text{odd}"),
     (r"\text{odd}", "ddo"),
 ]
