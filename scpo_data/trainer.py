@@ -139,6 +139,7 @@ class ScpoTrainer(DPOTrainer):
         return super().compute_ref_log_probs(model, {k: v for k, v in inputs.items() if k != WEIGHT})
 
     def _compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool) -> Any:
+        """The ScPO loss of one batch (TRL's ``compute_loss`` calls this), recording the batch's metrics."""
         mode = "train" if self.model.training else "eval"
         model_kwargs = {"input_ids": inputs["input_ids"], "attention_mask": inputs["attention_mask"], "use_cache": False}
         if self.aux_loss_enabled:

@@ -312,3 +312,29 @@ def test_pairs_dataset_trains_unchanged_with_stock_dpo_trainer(tokenizer: Any, t
 
     assert math.isfinite(trainer.state.log_history[0]["loss"])
     assert any(not torch.equal(p, start[name]) for name, p in model.named_parameters())
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_one_training_step_on_gpu(tokenizer: Any, tmp_path: Any) -> None:
+    torch.manual_seed(0)
+    small = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=256,
+        intermediate_size=512,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+    )
+    trainer = ScpoTrainer(
+        LlamaForCausalLM(small),
+        args=ScpoConfig(**{**config(tmp_path, max_steps=1, per_device_train_batch_size=4), "bf16": None}),
+        train_dataset=pairs_dataset(),
+        processing_class=tokenizer,
+    )
+
+    trainer.train()
+
+    assert trainer.model.device.type == "cuda"
+    logs = trainer.state.log_history[0]
+    assert math.isfinite(logs["loss"])
+    assert logs["weight"] == pytest.approx(sum(WEIGHTS) / len(WEIGHTS))
