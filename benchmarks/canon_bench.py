@@ -124,7 +124,8 @@ def build_problems(domain: str, golds: list[str], seed: int = 0) -> list[Problem
         distractor = gold
         while distractor.replace(" ", "") == gold.replace(" ", ""):
             distractor = golds[rng.randrange(len(golds))]
-        answers = [gold, equivalent[0], equivalent[1 % len(equivalent)], wrong_a, wrong_a, wrong_b, distractor, equivalent[2 % len(equivalent)]]
+        same = [equivalent[i % len(equivalent)] for i in range(3)]
+        answers = [gold, same[0], same[1], wrong_a, wrong_a, wrong_b, distractor, same[2]]
         truth = ["gold", "gold", "gold"] + [_label(a) for a in (wrong_a, wrong_a, wrong_b, distractor)] + ["gold"]
         order = list(range(K))
         rng.shuffle(order)
@@ -225,16 +226,19 @@ def main() -> None:
     args = parser.parse_args()
 
     problems = build_problems("math", _load(DATA / "math" / "test.jsonl", lambda r: r["answer"], args.limit))
-    problems += build_problems(
-        "gsm8k", _load(DATA / "gsm8k" / "test.jsonl", lambda r: r["answer"].rsplit("####", 1)[1].strip(), args.limit), seed=1
-    )
+    gsm8k_golds = _load(DATA / "gsm8k" / "test.jsonl", lambda r: r["answer"].rsplit("####", 1)[1].strip(), args.limit)
+    problems += build_problems("gsm8k", gsm8k_golds, seed=1)
     n_answers = K * len(problems)
     load_before = os.getloadavg()[0]
     ours, ours_s, theirs, theirs_s = run_both(problems, args.chunk)
 
-    print(f"cores: {len(os.sched_getaffinity(0))}, load average (1 min) before/after: {load_before:.1f}/{os.getloadavg()[0]:.1f}")
-    print(f"problems: {len(problems)} ({sum(p.domain == 'math' for p in problems)} MATH-500, "
-          f"{sum(p.domain == 'gsm8k' for p in problems)} GSM8K), answers: {n_answers}")
+    load_after = os.getloadavg()[0]
+    cores = len(os.sched_getaffinity(0))
+    print(f"cores: {cores}, load average (1 min) before/after: {load_before:.1f}/{load_after:.1f}")
+    print(
+        f"problems: {len(problems)} ({sum(p.domain == 'math' for p in problems)} MATH-500, "
+        f"{sum(p.domain == 'gsm8k' for p in problems)} GSM8K), answers: {n_answers}"
+    )
     print(f"keys (this project): {ours_s:8.2f} s  {n_answers / ours_s:10.1f} answers/s")
     print(f"math-verify pairwise: {theirs_s:8.2f} s  {n_answers / theirs_s:10.1f} answers/s")
     print(f"speed-up: {theirs_s / ours_s:.1f}x")
@@ -244,8 +248,10 @@ def main() -> None:
         truth_ours = sum(ours[i] == partition(problems[i].truth) for i in index)
         truth_theirs = sum(theirs[i] == partition(problems[i].truth) for i in index)
         name = domain or "all"
-        print(f"[{name}] same clusters: {same}/{len(index)} ({100 * same / len(index):.1f}%); "
-              f"match constructed truth: keys {truth_ours}, math-verify {truth_theirs}")
+        print(
+            f"[{name}] same clusters: {same}/{len(index)} ({100 * same / len(index):.1f}%); "
+            f"match constructed truth: keys {truth_ours}, math-verify {truth_theirs}"
+        )
     differ = [i for i in range(len(problems)) if ours[i] != theirs[i]]
     print(f"\ndisagreements: {len(differ)}")
     for i in differ[: args.show]:

@@ -25,17 +25,15 @@ parser is ``latex2sympy2_extended``; nothing here calls ``eval``, ``sympify`` or
 
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 
 import sympy
 from antlr4.atn.PredictionMode import PredictionMode
 from latex2sympy2_extended.antlr_parser import PSParser
 from latex2sympy2_extended.latex2sympy2 import ConversionConfig, NormalizationConfig, _Latex2Sympy, normalize_latex
+from scpo_data.extractors.math_fast import fraction_key, quick_key, string_key
 from sympy.core.function import AppliedUndef
 from sympy.core.relational import Relational
-
-from scpo_data.extractors.math_fast import fraction_key, quick_key, string_key
 
 #: Significant digits of the value key of an irrational constant.
 VALUE_DIGITS = 15
@@ -189,11 +187,8 @@ def _relation_key(rel: Relational, top: bool) -> str:
     """
     lhs, rhs = _evaluate(rel.lhs), _evaluate(rel.rhs)
     for target, value in ((lhs, rhs), (rhs, lhs)):
-        if isinstance(rel, sympy.Eq) and (target.is_Symbol or isinstance(target, AppliedUndef)):
-            if isinstance(value, sympy.Set) or not value.free_symbols - (
-                set(target.args) if isinstance(target, AppliedUndef) else set()
-            ):
-                return _key(value, top=False) if top else f"{target}={_key(value, top=False)}"
+        if _is_assignment(rel, target, value):
+            return _key(value, top=False) if top else f"{target}={_key(value, top=False)}"
     if isinstance(rel, sympy.Eq) and _is_symbol_tuple(lhs) and not _free_symbols(rhs):
         return _key(rhs, top=False, tuple_like=True)
     if isinstance(lhs, sympy.Set) or isinstance(rhs, sympy.Set):
@@ -219,6 +214,14 @@ def _relation_key(rel: Relational, top: bool) -> str:
     if op in ("lt", "le"):
         coefficient = abs(coefficient)
     return f"{op}:{sympy.cancel(diff / coefficient)}"
+
+
+def _is_assignment(rel: Relational, target: sympy.Basic, value: sympy.Basic) -> bool:
+    """Whether ``rel`` says ``target = value`` with ``target`` a variable or ``f(x)`` and ``value`` free of it."""
+    if not isinstance(rel, sympy.Eq) or not (target.is_Symbol or isinstance(target, AppliedUndef)):
+        return False
+    arguments = set(target.args) if isinstance(target, AppliedUndef) else set()
+    return isinstance(value, sympy.Set) or not value.free_symbols - arguments
 
 
 def _is_symbol_tuple(obj: sympy.Basic) -> bool:

@@ -39,7 +39,9 @@ _NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])|
 
 _DELIMS = (("\\(", "\\)"), ("\\[", "\\]"), ("$", "$"))
 _SPACING = re.compile(r"\\[,;:>]|\\quad|\\qquad|\\displaystyle|\\textstyle|~")
-_LEFT_RIGHT = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?\s*(\\[{}|]|[()\[\]|.]|\\[lr]?[vV]ert|\\langle|\\rangle)")
+_LEFT_RIGHT = re.compile(
+    r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?\s*(\\[{}|]|[()\[\]|.]|\\[lr]?[vV]ert|\\langle|\\rangle)"
+)
 _DEGREES = re.compile(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)|\\circ|\\degree|°")
 _PERCENT = re.compile(r"\\?%")
 _FRAC_VARIANTS = re.compile(r"\\[dtc]frac")
@@ -49,8 +51,20 @@ _THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+)(?![\d,]|\.\d*,)")
 _TRAILING_WORDS = re.compile(r"^(-?\s*\\?\$?\s*[\d.,/]+)\s+[A-Za-z]{2,}(?:[\s.]+[A-Za-z]+)*\.?$")
 _LEADING_DOLLAR = re.compile(r"^(-?)\s*\\\$\s*")
 _UNICODE = str.maketrans(
-    {"∞": r"\infty ", "π": r"\pi ", "√": r"\sqrt", "−": "-", "×": r"\times ", "·": r"\cdot ", "÷": "/",
-     "≤": r"\le ", "≥": r"\ge ", "≠": r"\ne ", "∅": r"\emptyset ", "±": r"\pm "}
+    {
+        "∞": r"\infty ",
+        "π": r"\pi ",
+        "√": r"\sqrt",
+        "\u2212": "-",  # minus sign
+        "\u00d7": r"\times ",  # multiplication sign
+        "·": r"\cdot ",
+        "÷": "/",
+        "≤": r"\le ",
+        "≥": r"\ge ",
+        "≠": r"\ne ",
+        "∅": r"\emptyset ",
+        "±": r"\pm ",
+    }
 )
 _OPERATOR_SPACE = re.compile(r"\s*([{}()\[\]+\-=^_/*<>|&])\s*")
 _WRAPPED = re.compile(r"^\s*(?:[(\[{]|\\\{).*(?:[)\]}]|\\\})\s*$", re.DOTALL)
@@ -174,11 +188,8 @@ def last_number(text: str) -> str | None:
     Returns:
         The number as written, or ``None`` when the text has no number.
     """
-    tail = text[-MAX_TAIL_CHARS:]
-    last = None
-    for last in _NUMBER.finditer(tail):
-        pass
-    return last.group(0) if last else None
+    numbers = _NUMBER.findall(text[-MAX_TAIL_CHARS:])
+    return numbers[-1] if numbers else None
 
 
 def _strip_delimiters(answer: str) -> str:
@@ -198,14 +209,15 @@ def _strip_delimiters(answer: str) -> str:
 def clean_answer(answer: str) -> str:
     """Normalise a cut-out answer string before it is keyed.
 
-    Maps Unicode math symbols (``∞``, ``π``, ``√``, ``−``, ``≤`` ...) to LaTeX; removes
-    math delimiters, ``\\left``/``\\right``, spacing commands (``\\!``, ``\\,``), ``^\\circ``, ``\\%`` (the MATH convention: ``10\\%`` matches ``10``), trailing
-    ``\\text{...}`` units and trailing unit words after a number, unwraps the
-    remaining ``\\text{...}``, rewrites ``\\dfrac``/``\\tfrac`` as ``\\frac``, removes
-    thousands separators outside brackets (``7,425,000`` -> ``7425000`` but
-    ``(1,234, 5)`` keeps its commas), removes group braces around the whole answer
-    and spaces around operators and brackets (TeX ignores them; fewer distinct strings
-    means more cache hits) and drops trailing punctuation.
+    Maps Unicode math symbols (infinity, pi, root, minus, ...) to LaTeX; removes math
+    delimiters, ``\\left``/``\\right``, spacing commands (``\\!``, ``\\,``), ``^\\circ``,
+    ``\\%`` (the MATH convention: ``10\\%`` matches ``10``), trailing ``\\text{...}``
+    units and trailing unit words after a number; unwraps the remaining
+    ``\\text{...}``; rewrites ``\\dfrac``/``\\tfrac`` as ``\\frac``; removes thousands
+    separators outside brackets (``7,425,000`` -> ``7425000`` but ``(1,234, 5)`` keeps
+    its commas), group braces around the whole answer and spaces around operators and
+    brackets (TeX ignores them; fewer distinct strings means more cache hits); drops
+    trailing punctuation.
 
     Args:
         answer: The answer as cut out of a response or given as a gold label.

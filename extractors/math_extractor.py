@@ -23,7 +23,6 @@ from scpo_data.extractors.math_extract import clean_answer, find_answer, last_nu
 from scpo_data.extractors.math_fast import guard, quick_key
 from scpo_data.extractors.math_worker import CanonPool, get_pool
 
-
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _LATEX_COMMAND = re.compile(r"\\[A-Za-z]+")
 
@@ -101,7 +100,7 @@ class MathExtractor(Extractor):
         todo = [c for c in cleaned if c]
         keyed = iter(self.pool.keys(todo))
         answers: list[Answer] = []
-        for raw, clean in zip(raws, cleaned):
+        for raw, clean in zip(raws, cleaned, strict=True):
             if not clean:
                 answers.append(NO_ANSWER)
                 continue

@@ -43,9 +43,10 @@ _REPEATING = re.compile(r"^([+-]?)(\d*)\.(\d*)\\overline\{(\d{1,20})\}$")
 _TEXT = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")
 #: Letter runs that are math, not words, when they stand alone.
 _MATH_NAMES = frozenset(
-    "sin cos tan cot sec csc log exp sqrt sinh cosh tanh arcsin arccos arctan inf infty".split()
+    {"sin", "cos", "tan", "cot", "sec", "csc", "log", "exp", "sqrt", "sinh", "cosh", "tanh"}
+    | {"arcsin", "arccos", "arctan", "inf", "infty"}
 )
-_DIGIT_RUN = re.compile(r"\d{%d,}" % (MAX_DIGITS + 1))
+_DIGIT_RUN = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
 _POWER_TAIL = re.compile(r"\^([\d\s{}^]*)")
 _FACTORIAL = re.compile(r"(\d+)\s*!")
 
@@ -194,10 +195,7 @@ def _power_exponent_too_big(answer: str) -> bool:
     The exponent of each ``^`` is the run of digits, braces, spaces and further ``^``
     after it, valued as a power tower.
     """
-    for match in _POWER_TAIL.finditer(answer):
-        if _tower_value(match.group(1)) > MAX_EXPONENT:
-            return True
-    return False
+    return any(_tower_value(match.group(1)) > MAX_EXPONENT for match in _POWER_TAIL.finditer(answer))
 
 
 def _tower_value(exponent: str) -> float:

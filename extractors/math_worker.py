@@ -29,6 +29,7 @@ Use :func:`get_pool` for the shared pool, or build a :class:`CanonPool` yourself
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import signal
@@ -215,7 +216,7 @@ class CanonPool:
                     continue
                 self._cache_put(answer, results[answer])
             if todo:
-                for answer, result in zip(todo, self._run(todo)):
+                for answer, result in zip(todo, self._run(todo), strict=True):
                     results[answer] = result
                     self._cache_put(answer, result)
             return [results[answer] for answer in answers]
@@ -308,10 +309,8 @@ class CanonPool:
     @staticmethod
     def _stop(worker: _Worker) -> None:
         """Kill a worker and release its socket (the fork server reaps it)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(worker.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         worker.reader.close()
         worker.conn.close()
 
@@ -362,7 +361,7 @@ class CanonPool:
                     results[worker.task] = (string_key(answers[worker.task]), STATUS_TIMEOUT)
                     worker.task = None
                     self._replace(worker)
-        return [r if r is not None else (string_key(a), STATUS_TIMEOUT) for r, a in zip(results, answers)]
+        return [r if r is not None else (string_key(a), STATUS_TIMEOUT) for r, a in zip(results, answers, strict=True)]
 
     def _receive(self, worker: _Worker, answers: list[str], results: list[tuple[str, str] | None]) -> None:
         """Read one message from a worker; a worker that died mid-answer is replaced and the answer timed out."""

@@ -7,7 +7,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-
 from scpo_data.extractors import get_extractor
 from scpo_data.extractors.base import STATUS_NO_ANSWER, STATUS_OK
 from scpo_data.extractors.math_extractor import Gsm8kExtractor, MathExtractor
@@ -23,7 +22,7 @@ def test_gsm8k_hash_line_equals_gold_number() -> None:
     answers = Gsm8kExtractor().extract_batch([r["answer"] for r in records])
     wrong = [
         (r["answer"][-60:], a)
-        for r, a in zip(records, answers)
+        for r, a in zip(records, answers, strict=True)
         if a.status != STATUS_OK or a.key != str(Fraction(r["answer"].rsplit("####", 1)[1].strip().replace(",", "")))
     ]
     assert len(records) == 1319

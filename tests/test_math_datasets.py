@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from scpo_data.extractors.base import STATUS_OK
 from scpo_data.extractors.math_extractor import MathExtractor
 
@@ -32,7 +31,7 @@ def test_math500_solution_key_equals_answer_key(records: list[dict]) -> None:
     gold = [extractor.canonical(r["answer"]) for r in records]
     mismatches = [
         (r["unique_id"], r["answer"], e.raw, e.key, g.key, g.status)
-        for r, e, g in zip(records, extracted, gold)
+        for r, e, g in zip(records, extracted, gold, strict=True)
         if (e.key != g.key or g.status != STATUS_OK) and r["unique_id"] not in KNOWN_EXCEPTIONS
     ]
     assert len(records) == 500

@@ -7,7 +7,6 @@ path: cleaning, fast path, sympy in the worker pool).
 from __future__ import annotations
 
 import pytest
-
 from scpo_data.extractors.base import STATUS_OK
 from scpo_data.extractors.math_extractor import MathExtractor
 
@@ -54,7 +53,7 @@ EQUIVALENT: list[tuple[str, str]] = [
     (r"\boxed{5}", "5"),
     (r"0.\overline{3}", r"\frac13"),
     (r"1.2\overline{34}", r"\frac{611}{495}"),
-    ("−3", "-3"),
+    ("\u22123", "-3"),  # Unicode minus sign
     ("52_8", "52_{8}"),
     # radicals, pi, constants
     (r"\sqrt{12}", r"2\sqrt{3}"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from scpo_data.extractors.math_extract import clean_answer, find_answer, last_boxed, last_number
 
 FIND: list[tuple[str, str | None]] = [

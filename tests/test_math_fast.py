@@ -3,18 +3,47 @@
 from __future__ import annotations
 
 import pytest
-
 from scpo_data.extractors.math_canon import sympy_key
 from scpo_data.extractors.math_fast import fast_key, quick_key, sequence_key, string_key
 
 #: Answers the quick path keys. (Not "1e3": the quick path reads it as 1000, the parser as 3e.)
 QUICK: list[str] = [
-    "12", "-3.50", ".5", "007", "3/4", r"\frac{3}{4}", r"-\frac{1}{4}", r"\frac{-20}{2}", r"\frac32",
-    "(2,1)", "(1,2,3)", "(1, 2, 2)", "(0,0)", "(2,2)", "(1.5, 3)", r"(\frac12, 0.5)",
-    r"\{2, 1, 2\}", r"\{\frac12, 0.5\}", "1,-4", "1, 2, 2", "3, 3", "10, 20, 30", "1,2",
-    r"(2,\infty)", r"[2,\infty)", r"(-\infty,\infty)", r"(-\infty,3)", r"(\infty, 2)", r"(3, -\infty)",
-    "[1, 2]", "(1, 2]", "[-3, 4)", "[0, 1]",
-    "x=-3", r"k=\frac{1}{2}", "y = 0.25",
+    "12",
+    "-3.50",
+    ".5",
+    "007",
+    "3/4",
+    r"\frac{3}{4}",
+    r"-\frac{1}{4}",
+    r"\frac{-20}{2}",
+    r"\frac32",
+    "(2,1)",
+    "(1,2,3)",
+    "(1, 2, 2)",
+    "(0,0)",
+    "(2,2)",
+    "(1.5, 3)",
+    r"(\frac12, 0.5)",
+    r"\{2, 1, 2\}",
+    r"\{\frac12, 0.5\}",
+    "1,-4",
+    "1, 2, 2",
+    "3, 3",
+    "10, 20, 30",
+    "1,2",
+    r"(2,\infty)",
+    r"[2,\infty)",
+    r"(-\infty,\infty)",
+    r"(-\infty,3)",
+    r"(\infty, 2)",
+    r"(3, -\infty)",
+    "[1, 2]",
+    "(1, 2]",
+    "[-3, 4)",
+    "[0, 1]",
+    "x=-3",
+    r"k=\frac{1}{2}",
+    "y = 0.25",
 ]
 
 DECLINED: list[str] = ["(1,000, 2)", "[5,2]", "(5,2]", "[2,2]", r"\{5\}", r"(-\infty, x)", "x+1", r"\sqrt{2}", "(1)"]

@@ -9,10 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from scpo_data.extractors.base import STATUS_NO_ANSWER, STATUS_OK, STATUS_TIMEOUT, STATUS_UNPARSED
-from scpo_data.extractors.math_fast import guard
 from scpo_data.extractors.math_extractor import MathExtractor
+from scpo_data.extractors.math_fast import guard
 from scpo_data.extractors.math_worker import CanonPool
 
 #: A generous wall-clock bound (seconds) for one adversarial input: a bound, not a benchmark.
@@ -77,7 +76,9 @@ def test_guard_rejects_before_sympy(answer: str) -> None:
     assert guard(answer) is not None
 
 
-@pytest.mark.parametrize("answer", ["2^{10}", "2^{3^{2}}", r"x^{y^{2}}", "10^{6}", "(2^3)^2", "2^{-3}", "5!", r"\frac{1}{2}"])
+@pytest.mark.parametrize(
+    "answer", ["2^{10}", "2^{3^{2}}", r"x^{y^{2}}", "10^{6}", "(2^3)^2", "2^{-3}", "5!", r"\frac{1}{2}"]
+)
 def test_guard_lets_ordinary_answers_through(answer: str) -> None:
     """Ordinary powers and factorials are not rejected."""
     assert guard(answer) is None
