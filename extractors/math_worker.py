@@ -32,6 +32,7 @@ import atexit
 import contextlib
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -53,6 +54,8 @@ DEFAULT_TIMEOUT_S = 2.0
 START_TIMEOUT_S = 60.0
 #: Default number of cached answers.
 DEFAULT_CACHE_SIZE = 100_000
+#: Address-space cap of one worker process (a runaway answer gets MemoryError, not the machine's RAM).
+WORKER_MEMORY_BYTES = 4 * 1024**3
 
 #: Typical answers the fork server parses once before forking workers (warms the parser's caches).
 WARM_UP: tuple[str, ...] = (
@@ -103,34 +106,49 @@ def fork_server(control: socket.socket) -> None:
     """The fork server's loop: warm up, then fork one worker per socket received on ``control``.
 
     Each request carries one end of a socket pair (``SCM_RIGHTS``); the forked child
-    runs :func:`serve` on it and the server answers with the child's pid. The server
-    stops when ``control`` closes; children are reaped automatically.
+    runs :func:`serve` on it with its address space capped at :data:`WORKER_MEMORY_BYTES`,
+    and the server answers with the child's pid. Ctrl-C is ignored (the pool owns
+    these processes). When ``control`` closes (the pool closed, or its process died)
+    the server kills the workers it still has and exits.
 
     Args:
         control: The Unix socket shared with the pool.
     """
     from scpo_data.extractors.math_canon import canonical_key
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for answer in WARM_UP:
         canonical_key(answer)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    children: set[int] = set()
     while True:
+        children -= {pid for pid in children if os.waitpid(pid, os.WNOHANG)[0] == pid}
         message, fds, _, _ = socket.recv_fds(control, 16, 1)
         if not message:
-            return
+            break
         if not fds:
             continue
         pid = os.fork()
         if pid == 0:
             control.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _limit_memory()
             conn = socket.socket(fileno=fds[0])
             try:
                 serve(conn.makefile("r", encoding="utf-8"), conn.makefile("w", encoding="utf-8"))
             finally:
                 os._exit(0)
+        children.add(pid)
         os.close(fds[0])
         control.sendall(f"{pid}\n".encode())
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def _limit_memory() -> None:
+    """Cap this process's address space at :data:`WORKER_MEMORY_BYTES` (sympy then fails with MemoryError)."""
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
 
 
 @dataclass
@@ -333,6 +351,7 @@ class CanonPool:
             self._workers.append(worker)
         results: list[tuple[str, str] | None] = [None] * len(answers)
         pending = list(range(len(answers) - 1, -1, -1))
+        crashed: set[int] = set()
         while self._workers and (pending or any(w.task is not None for w in self._workers)):
             now = time.monotonic()
             for worker in list(self._workers):
@@ -354,7 +373,7 @@ class CanonPool:
             ready = wait([w.conn for w in self._workers], timeout=max(0.0, min(deadlines, default=now) - now))
             for worker in list(self._workers):
                 if worker.conn in ready:
-                    self._receive(worker, answers, results)
+                    self._receive(worker, answers, results, pending, crashed)
             now = time.monotonic()
             for worker in list(self._workers):
                 if worker.task is not None and now > worker.deadline:
@@ -363,17 +382,35 @@ class CanonPool:
                     self._replace(worker)
         return [r if r is not None else (string_key(a), STATUS_TIMEOUT) for r, a in zip(results, answers, strict=True)]
 
-    def _receive(self, worker: _Worker, answers: list[str], results: list[tuple[str, str] | None]) -> None:
-        """Read one message from a worker; a worker that died mid-answer is replaced and the answer timed out."""
-        line = worker.reader.readline()
+    def _receive(
+        self,
+        worker: _Worker,
+        answers: list[str],
+        results: list[tuple[str, str] | None],
+        pending: list[int],
+        crashed: set[int],
+    ) -> None:
+        """Read one message from a worker.
+
+        A worker that died mid-answer is replaced; its answer is retried once on
+        another worker (the death may have come from outside) and times out if it
+        kills a worker again.
+        """
+        try:
+            line = worker.reader.readline()
+        except OSError:  # e.g. connection reset: the worker died
+            line = ""
         if not line and not worker.ready:  # died on start: do not retry in a loop
             self._stop(worker)
             self._workers.remove(worker)
             return
         if not line:
-            if worker.task is not None:
+            if worker.task in crashed:
                 results[worker.task] = (string_key(answers[worker.task]), STATUS_TIMEOUT)
-                worker.task = None
+            elif worker.task is not None:
+                crashed.add(worker.task)
+                pending.append(worker.task)
+            worker.task = None
             self._replace(worker)
             return
         message = json.loads(line)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -139,3 +141,57 @@ def test_unguarded_script_can_use_the_pool(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().startswith("~0.70710678118654")
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_killed_worker_is_replaced_and_close_stops_everything() -> None:
+    """A worker killed from outside is replaced on the next call; close() ends the workers and the server."""
+    pool = CanonPool(workers=2)
+    try:
+        pool.keys([r"\sqrt{2}", "x+1"])
+        victim, survivor = pool.pids
+        os.kill(victim, signal.SIGKILL)
+        keys = pool.keys([r"\sqrt{3}", "y+1", r"\frac{\pi}{5}"])
+        assert [status for _, status in keys] == [STATUS_OK] * 3
+        assert keys[1] == ("y + 1", STATUS_OK)
+        assert victim not in pool.pids and survivor in pool.pids
+        workers = pool.pids
+    finally:
+        pool.close()
+    time.sleep(0.5)
+    assert not any(_alive(pid) for pid in workers)
+    assert pool.pids == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_workers_die_with_their_parent(tmp_path: Path) -> None:
+    """When the process that owns the pool is killed, its fork server and workers exit too."""
+    script = tmp_path / "owner.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import os
+            from scpo_data.extractors.math_worker import CanonPool
+            pool = CanonPool(workers=2)
+            pool.keys([r"\\sqrt{2}", "x+1"])
+            print(*pool.pids, flush=True)
+            os.kill(os.getpid(), 9)
+            """
+        )
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    workers = [int(pid) for pid in done.stdout.split()]
+    assert len(workers) == 2
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
