@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from scpo_data.cli.generate import generate
+from scpo_data.cli.puzzles import puzzles_app
+from scpo_data.cli.train import train
+
 app = typer.Typer(
     name="scpo-data",
     help="Make self-consistency preference datasets (ScPO) for reasoning models.",
@@ -16,6 +20,11 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """Make self-consistency preference datasets (ScPO) for reasoning models."""
+
+
+app.command()(generate)
+app.command()(train)
+app.add_typer(puzzles_app, name="puzzles")
 
 
 def main() -> None:

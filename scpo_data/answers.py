@@ -1,0 +1,43 @@
+"""The answers stage: canonical answer keys for every sample.
+
+A sample cut off by the token limit (``finish_reason == "length"``) never reached its
+final answer: it gets no key and the status ``truncated``, so it can be rejected but
+never chosen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scpo_data.extractors import get_extractor
+from scpo_data.records import AnswerRecord, Problem, Sample
+
+STATUS_TRUNCATED = "truncated"
+
+
+def extract_answers(samples: Sequence[Sample], domain: str) -> list[AnswerRecord]:
+    """Extract and canonicalise the final answer of each finished sample."""
+    finished = [s for s in samples if s.finish_reason != "length"]
+    keyed = dict(
+        zip(
+            ((s.problem_id, s.sample_idx) for s in finished),
+            get_extractor(domain).extract_batch([s.text for s in finished]),
+        )
+    )
+    records = []
+    for s in samples:
+        answer = keyed.get((s.problem_id, s.sample_idx))
+        if answer is None:
+            records.append(AnswerRecord(s.problem_id, s.sample_idx, None, STATUS_TRUNCATED))
+        else:
+            records.append(AnswerRecord(s.problem_id, s.sample_idx, answer.key, answer.status))
+    return records
+
+
+def gold_keys(problems: Sequence[Problem], domain: str) -> dict[str, str | None]:
+    """The canonical key of each problem's gold answer (None when it has no gold)."""
+    extractor = get_extractor(domain)
+    return {
+        p.problem_id: (extractor.canonical(p.gold).key if p.gold is not None else None)
+        for p in problems
+    }

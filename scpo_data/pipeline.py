@@ -1,0 +1,117 @@
+"""The whole ScPO loop for one iteration: problems -> samples -> answers -> votes -> pairs.
+
+Every stage writes its records to the run folder; the dataset folder and the manifest
+are written last. Input problems are loaded and checked before anything is written,
+so bad input leaves no output behind.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from scpo_data import records as rec
+from scpo_data.answers import extract_answers
+from scpo_data.backends import get_backend
+from scpo_data.backends.base import SamplingParams
+from scpo_data.config import GenerateConfig
+from scpo_data.dataset import export_dataset
+from scpo_data.manifest import build_manifest
+from scpo_data.models import resolve_model
+from scpo_data.pairs import build_pairs
+from scpo_data.problems import load_problems
+from scpo_data.progress import stage
+from scpo_data.sampling import sample_problems
+from scpo_data.synthesis import synthesize
+
+#: Token limit for one synthesised problem.
+SYNTHESIS_MAX_TOKENS = 160
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a finished run reports."""
+
+    out: Path
+    counts: dict[str, Any]
+    timings: dict[str, float]
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.timings[name] = time.perf_counter() - start
+
+
+def run_generate(config: GenerateConfig, console: Console | None = None) -> RunSummary:
+    """Run the whole loop and write the run folder.
+
+    Raises:
+        ScpoError: On bad input (problems source, fields, model).
+    """
+    console = console or Console(stderr=True)
+    timer = _Timer()
+    with timer("load"):
+        seeds = load_problems(
+            config.problems, config.domain, config.question_field, config.answer_field, config.limit
+        )
+        model = resolve_model(config.model)
+        backend = get_backend(config.backend, model, config.batch_size, config.dtype)
+    out = Path(config.out)
+    params = SamplingParams(config.k, config.temperature, config.top_p, config.max_tokens, config.seed)
+
+    with timer("synthesis"), stage(console, "synthesis", config.synthesize, "problems") as bar:
+        new = synthesize(backend, seeds, config.synthesize, config.domain, SYNTHESIS_MAX_TOKENS,
+                         config.temperature, config.top_p, config.seed, progress=_only_tokens(bar))
+    problems = [*seeds, *new]
+    rec.write_records(problems, rec.Problem, out / rec.PROBLEMS_FILE)
+
+    with timer("sampling"), stage(console, "sampling", len(problems) * config.k) as bar:
+        samples = sample_problems(backend, problems, params, bar)
+    rec.write_records(samples, rec.Sample, out / rec.SAMPLES_FILE)
+
+    with timer("answers"):
+        answers = extract_answers(samples, config.domain)
+    rec.write_records(answers, rec.AnswerRecord, out / rec.ANSWERS_FILE)
+
+    with timer("pairs"):
+        pairs, stats = build_pairs(problems, samples, answers, config.tau_votes, config.seed)
+    rec.write_records(pairs, rec.Pair, out / rec.PAIRS_FILE)
+
+    counts = {
+        "seed_problems": len(seeds),
+        "synthesized": len(new),
+        "problems": len(problems),
+        "samples": len(samples),
+        "tokens": sum(s.n_tokens for s in samples),
+        "parsed": sum(a.key is not None for a in answers),
+        "parse_rate": sum(a.key is not None for a in answers) / max(1, len(answers)),
+        "answer_status": dict(Counter(a.status for a in answers)),
+        "passing_tau": stats.passing_tau,
+        "pairs": stats.pairs,
+        "skipped": dict(stats.skipped),
+        "mean_weight": sum(p.weight for p in pairs) / len(pairs) if pairs else 0.0,
+    }
+    manifest = build_manifest(config, model, counts, timer.timings)
+    export_dataset(pairs, manifest, out / "dataset")
+    rec.write_json(manifest, out / rec.MANIFEST_FILE)
+    return RunSummary(out=out, counts=counts, timings=timer.timings)
+
+
+def _only_tokens(bar: Callable[[int, int], None]) -> Callable[[int, int], None]:
+    """Synthesis counts accepted problems, not attempts: advance tokens only."""
+    return lambda done, tokens: bar(0, tokens)
+
+
