@@ -24,7 +24,7 @@ from scpo_data.extractors.math_fast import guard, quick_key
 from scpo_data.extractors.math_worker import CanonPool, get_pool
 
 _WORD = re.compile(r"[A-Za-z]{2,}")
-_LATEX_COMMAND = re.compile(r"\\[A-Za-z]+")
+_LATEX_COMMAND = re.compile(r"\\[A-Za-z]+(?:\{[A-Za-z*]+\})?")  # \sqrt, \begin{pmatrix}
 
 
 class MathExtractor(Extractor):

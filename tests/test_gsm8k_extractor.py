@@ -39,6 +39,8 @@ def test_gsm8k_hash_line_equals_gold_number() -> None:
         (r"Total: \boxed{\frac{7}{2}}", "7/2"),
         ("It costs 2.50 dollars.", "5/2"),
         ("#### -4", "-4"),
+        (r"so \boxed{\sqrt{4}}", "2"),
+        (r"\boxed{\begin{pmatrix} 1 \\ 2 \end{pmatrix}}", "[[1], [2]]"),
     ],
 )
 def test_gsm8k_answers(text: str, key: str) -> None:
