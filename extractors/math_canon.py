@@ -154,7 +154,8 @@ def _constant_key(expr: sympy.Expr) -> str:
         return str(sympy.expand(expr))
     if imag == 0:
         return _value_key(real)
-    return f"{_value_key(real)}+{_value_key(imag)}i"
+    imag_key = _value_key(imag)
+    return f"{_value_key(real)}{'' if imag_key.startswith('-') else '+'}{imag_key}i"
 
 
 def _expr_key(expr: sympy.Expr) -> str:
