@@ -1,26 +1,26 @@
 """Cluster answer variants with the project's keys vs pairwise ``math_verify.verify``.
 
 For every MATH-500 problem (and GSM8K test problem) eight responses are built from
-the gold answer, deterministically (seeded): three equivalent rewrites of the gold
-answer (surface LaTeX changes and, for numbers, decimal/fraction forms), wrong
-answers (a perturbed number, twice, and a sign/scale change) and a distractor taken
-from another problem. Each response ends in ``\\boxed{...}``, which both sides
-extract.
+the gold answer, deterministically (seeded): the gold answer, three equivalent
+rewrites of it (``\\dfrac``, spacing, ``\\left``/``\\right``, group braces and, for
+numbers, fraction/decimal/thousands forms), two wrong answers (one number of the gold
+answer changed; the first written twice) and a distractor, the answer of another
+problem. Each response ends in ``\\boxed{...}``, which both sides extract.
 
 * **keys**: ``extract_batch`` of the math or gsm8k extractor on the responses of a
   chunk of problems, on one fresh worker pool (its start-up, sympy import and
   warm-up included), then group by key.
 * **math-verify**: Qwen2.5-Math's ``group_pred`` with ``use_symbol=True``: each
-  response is parsed with ``math_verify.parse`` and joins the first group whose
+  response is parsed once with ``math_verify.parse`` and joins the first group whose
   representative it ``verify``-matches, else opens a new group.
 
 The two sides alternate chunk by chunk (``--chunk`` problems) so that a change in
-machine load affects both alike. The script prints answers/s both ways, the speed ratio and the share of problems with
-identical clusters, then every disagreement with the constructed truth (which
-variants were built equal) and who matches it. math-verify is a dev/benchmark
-dependency only; the product never imports it.
+machine load affects both alike. The script prints answers/s both ways, the speed
+ratio and the share of problems with identical clusters, then every disagreement
+with the constructed truth (which variants were built equal) and who matches it.
+math-verify is a dev/benchmark dependency only; the product never imports it.
 
-Run: ``.venv/bin/python benchmarks/canon_bench.py [--limit N] [--show N]``.
+Run: ``.venv/bin/python benchmarks/canon_bench.py [--limit N] [--show N] [--chunk N]``.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def _respond(answer: str, style: int) -> str:
 
 
 def build_problems(domain: str, golds: list[str], seed: int = 0) -> list[Problem]:
-    """Eight responses per gold answer: 3 equivalent, 3 wrong (two identical), 1 distractor, 1 gold."""
+    """Eight responses per gold answer: the gold, 3 rewrites, 2 wrong (one twice), 1 distractor."""
     rng = random.Random(seed)
     problems = []
     for index, gold in enumerate(golds):
