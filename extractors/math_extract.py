@@ -16,6 +16,7 @@ expressions that cannot backtrack catastrophically: no sympy, no ``eval``. Two j
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -27,6 +28,7 @@ MAX_BOXED_CHARS = 5000
 MAX_TAIL_CHARS = 20000
 
 _BOXED = re.compile(r"\\(?:boxed|fbox)\b\s*")
+_BRACE_TOKEN = re.compile(r"\\.|[{}]", re.DOTALL)
 _HASHES = re.compile(r"####[ \t]*([^\n]*)")
 _PHRASE = re.compile(
     r"(?:the\s+final\s+answer\s+is|final\s+answer\s*(?:is)?\s*:|the\s+answer\s+is"
@@ -77,24 +79,19 @@ class Found(NamedTuple):
     text: str
 
 
-def _closing_braces(text: str) -> dict[int, int]:
-    """Map the index of every ``{`` to the index of its matching ``}`` (one linear pass).
+def _closing_braces(text: str, start: int = 0) -> dict[int, int]:
+    """Map the index of every ``{`` from ``start`` on to the index of its matching ``}`` (one linear pass).
 
-    Escaped braces (``\\{``, ``\\}``) are not counted; unmatched braces are left out.
+    Escaped characters (``\\{``, ``\\}``, ``\\\\``) are skipped; unmatched braces are left out.
     """
     closing: dict[int, int] = {}
     stack: list[int] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "{":
-            stack.append(i)
-        elif ch == "}" and stack:
-            closing[stack.pop()] = i
-        i += 1
+    for token in _BRACE_TOKEN.finditer(text, start):
+        brace = token.group(0)
+        if brace == "{":
+            stack.append(token.start())
+        elif brace == "}" and stack:
+            closing[stack.pop()] = token.start()
     return closing
 
 
@@ -106,7 +103,7 @@ def _boxed_contents(text: str) -> list[Found]:
         start = match.end()
         if start < len(text) and text[start] == "{":
             if closing is None:
-                closing = _closing_braces(text)
+                closing = _closing_braces(text, match.start())
             end = closing.get(start)
             if end is not None and end - start <= MAX_BOXED_CHARS:
                 found.append(Found(match.start(), text[start + 1 : end]))
@@ -206,6 +203,7 @@ def _strip_delimiters(answer: str) -> str:
     return answer.replace("\\$", "").replace("$", "").replace("\\(", "").replace("\\)", "")
 
 
+@functools.lru_cache(maxsize=65536)
 def clean_answer(answer: str) -> str:
     """Normalise a cut-out answer string before it is keyed.
 
@@ -218,6 +216,8 @@ def clean_answer(answer: str) -> str:
     its commas), group braces around the whole answer and spaces around operators and
     brackets (TeX ignores them; fewer distinct strings means more cache hits); drops
     trailing punctuation.
+
+    Results are cached (responses that agree repeat the same answer text).
 
     Args:
         answer: The answer as cut out of a response or given as a gold label.
