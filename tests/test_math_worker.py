@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ SLOW = r"(x+1)^{400}(y+2)^{400}(z+3)^{60}"
 
 
 @pytest.fixture(scope="module")
-def pool() -> CanonPool:
+def pool() -> Iterator[CanonPool]:
     """A private two-worker pool with a short time limit."""
     pool = CanonPool(workers=2, timeout_s=1.0)
     yield pool
