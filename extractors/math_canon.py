@@ -31,9 +31,10 @@ import sympy
 from antlr4.atn.PredictionMode import PredictionMode
 from latex2sympy2_extended.antlr_parser import PSParser
 from latex2sympy2_extended.latex2sympy2 import ConversionConfig, NormalizationConfig, _Latex2Sympy, normalize_latex
-from scpo_data.extractors.math_fast import fraction_key, quick_key, string_key
 from sympy.core.function import AppliedUndef
 from sympy.core.relational import Relational
+
+from scpo_data.extractors.math_fast import fraction_key, quick_key, string_key
 
 #: Significant digits of the value key of an irrational constant.
 VALUE_DIGITS = 15

@@ -68,6 +68,8 @@ _UNICODE = str.maketrans(
         "±": r"\pm ",
     }
 )
+_TEXT_AND_OR = re.compile(r",?\s*\\text\s*\{\s*(?:and|or)\s*\}\s*,?")
+_BARE_FRAC = re.compile(r"\\frac\s*(\\[A-Za-z]+|\w)\s*(\\[A-Za-z]+|\w)")
 _OPERATOR_SPACE = re.compile(r"\s*([{}()\[\]+\-=^_/*<>|&])\s*")
 _WRAPPED = re.compile(r"^\s*(?:[(\[{]|\\\{).*(?:[)\]}]|\\\})\s*$", re.DOTALL)
 
@@ -211,7 +213,8 @@ def clean_answer(answer: str) -> str:
     delimiters, ``\\left``/``\\right``, spacing commands (``\\!``, ``\\,``), ``^\\circ``,
     ``\\%`` (the MATH convention: ``10\\%`` matches ``10``), trailing ``\\text{...}``
     units and trailing unit words after a number; unwraps the remaining
-    ``\\text{...}``; rewrites ``\\dfrac``/``\\tfrac`` as ``\\frac``; removes thousands
+    ``\\text{...}`` (``\\text{ and }`` becomes a comma); rewrites ``\\dfrac``/``\\tfrac``
+    as ``\\frac`` and braces bare arguments (``\\frac \\pi4`` -> ``\\frac{\\pi}{4}``); removes thousands
     separators outside brackets (``7,425,000`` -> ``7425000`` but ``(1,234, 5)`` keeps
     its commas), group braces around the whole answer and spaces around operators and
     brackets (TeX ignores them; fewer distinct strings means more cache hits); drops
@@ -233,7 +236,8 @@ def clean_answer(answer: str) -> str:
     answer = _DEGREES.sub("", answer)
     answer = _PERCENT.sub("", answer)
     answer = _FRAC_VARIANTS.sub(r"\\frac", answer)
-    answer = re.sub(r"\\text\s*\{\s*(?:and|or)\s*\}", ",", answer)
+    answer = _TEXT_AND_OR.sub(", ", answer)
+    answer = _BARE_FRAC.sub(r"\\frac{\1}{\2}", answer)
     answer = re.sub(r"\s+", " ", answer).strip()
     answer = re.sub(r"[\s.,;:]+$", "", answer)
     answer = re.sub(r"\\\\$", "", answer).strip()

@@ -17,10 +17,13 @@ Everything else goes to ``math_canon`` in a worker process (see ``math_worker``)
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from fractions import Fraction
 
+#: Largest numerator or denominator (bits, about 300 digits) written out in a key.
+MAX_KEY_BITS = 1000
 #: Longest integer literal (digits) that is handed to sympy.
 MAX_DIGITS = 300
 #: Largest exponent (or factorial argument) of a numeric power that is handed to sympy.
@@ -52,7 +55,14 @@ _FACTORIAL = re.compile(r"(\d+)\s*!")
 
 
 def fraction_key(value: Fraction) -> str:
-    """The key of a rational number: ``"n"`` or ``"n/d"`` in lowest terms."""
+    """The key of a rational number: ``"n"`` or ``"n/d"`` in lowest terms.
+
+    A number whose numerator or denominator exceeds :data:`MAX_KEY_BITS` (``1/2004!``)
+    is keyed by a digest, ``"big:<sha256 prefix>"``: exact, but short.
+    """
+    if max(abs(value.numerator).bit_length(), value.denominator.bit_length()) > MAX_KEY_BITS:
+        digest = hashlib.sha256(f"{value.numerator:x}/{value.denominator:x}".encode()).hexdigest()
+        return "big:" + digest[:32]
     return str(value)
 
 

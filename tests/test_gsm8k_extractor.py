@@ -7,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+
 from scpo_data.extractors import get_extractor
 from scpo_data.extractors.base import STATUS_NO_ANSWER, STATUS_OK
 from scpo_data.extractors.math_extractor import Gsm8kExtractor, MathExtractor

@@ -7,6 +7,7 @@ path: cleaning, fast path, sympy in the worker pool).
 from __future__ import annotations
 
 import pytest
+
 from scpo_data.extractors.base import STATUS_OK
 from scpo_data.extractors.math_extractor import MathExtractor
 
@@ -69,6 +70,8 @@ EQUIVALENT: list[tuple[str, str]] = [
     (r"\sqrt{\frac{9}{4}}", "1.5"),
     (r"\frac{3\sqrt{3}}{4}", r"\frac{3}{4}\sqrt{3}"),
     (r"2\pi/3", r"\frac{2\pi}{3}"),
+    (r"\frac \pi4 + 2 - \sqrt2", r"\frac{\pi}{4} + 2 - \sqrt{2}"),
+    (r"\frac{1}{2004!}", r"\frac{2}{2 \cdot 2004!}"),
     (r"\frac{\pi}{2}", r"0.5\pi"),
     (r"288 \pi", r"288\pi"),
     (r"\pi r^2", r"r^2 \pi"),
@@ -117,6 +120,7 @@ EQUIVALENT: list[tuple[str, str]] = [
     ("3, 5, 7", "7, 5, 3"),
     ("1,-2", "-2, 1"),
     (r"1 \text{ and } 2", "1, 2"),
+    (r"7, -2, \text{ and } -5", "-5, -2, 7"),
     (r"\{5\}", "5"),
     # plus-minus forms
     (r"\pm 2", "2, -2"),
@@ -192,6 +196,7 @@ NOT_EQUIVALENT: list[tuple[str, str]] = [
     ("[2,5)", "[2,5]"),
     ("(2,5]", "(2,5)"),
     ("0.33", r"\frac13"),
+    (r"\frac{1}{2004!}", r"\frac{1}{2005!}"),
     ("0.333", r"\frac13"),
     ("1,000", "1"),
     ("1,000", "1, 0"),

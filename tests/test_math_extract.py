@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from scpo_data.extractors.math_extract import clean_answer, find_answer, last_boxed, last_number
 
 FIND: list[tuple[str, str | None]] = [
@@ -60,7 +61,9 @@ CLEAN: list[tuple[str, str]] = [
     (r"\(5\)", "5"),
     (r"\$5", "5"),
     (r"\dfrac{1}{2}", r"\frac{1}{2}"),
-    (r"\tfrac12", r"\frac12"),
+    (r"\tfrac12", r"\frac{1}{2}"),
+    (r"\frac \pi4", r"\frac{\pi}{4}"),
+    (r"7, -2, \text{ and } -5", "7,-2,-5"),
     (r"\left( 1, 2 \right)", "(1, 2)"),
     ("{5}", "5"),
     (r"\{5\}", r"\{5\}"),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
+
 from scpo_data.extractors.math_canon import sympy_key
-from scpo_data.extractors.math_fast import fast_key, quick_key, sequence_key, string_key
+from scpo_data.extractors.math_fast import fast_key, fraction_key, quick_key, sequence_key, string_key
 
 #: Answers the quick path keys. (Not "1e3": the quick path reads it as 1000, the parser as 3e.)
 QUICK: list[str] = [
@@ -74,3 +77,12 @@ def test_fast_key_refuses_giant_and_zero_denominators() -> None:
 def test_string_key_normalises_space_and_case() -> None:
     """The fallback key ignores whitespace and case."""
     assert string_key("Foo  Bar") == string_key("foobar") == "str:foobar"
+
+
+def test_fraction_key_digests_giant_numbers() -> None:
+    """Huge rationals get a short exact digest; equal values share it, different ones do not."""
+    big = Fraction(1, 3**2000)
+    assert fraction_key(big) == fraction_key(Fraction(2, 2 * 3**2000))
+    assert fraction_key(big) != fraction_key(Fraction(1, 3**2001))
+    assert fraction_key(big).startswith("big:") and len(fraction_key(big)) < 40
+    assert fraction_key(Fraction(3, 2)) == "3/2"

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from scpo_data.extractors.base import STATUS_NO_ANSWER, STATUS_OK, STATUS_TIMEOUT, STATUS_UNPARSED
 from scpo_data.extractors.math_extractor import MathExtractor
 from scpo_data.extractors.math_fast import guard
