@@ -68,6 +68,8 @@ _UNICODE = str.maketrans(
         "±": r"\pm ",
     }
 )
+_LEADING_RELATION = re.compile(r"^\s*(?:\\approx|≈|=)\s*")
+_PHANTOM = re.compile(r"\\[hv]?phantom\s*(?:\{[^{}]*\}|[^\s{])")  # \phantom -1 is 1
 _TEXT_AND_OR = re.compile(r",?\s*\\text\s*\{\s*(?:and|or)\s*\}\s*,?")
 _BARE_FRAC = re.compile(r"\\frac\s*(\\[A-Za-z]+|\w)\s*(\\[A-Za-z]+|\w)")
 _OPERATOR_SPACE = re.compile(r"\s*([{}()\[\]+\-=^_/*<>|&])\s*")
@@ -210,7 +212,8 @@ def clean_answer(answer: str) -> str:
     """Normalise a cut-out answer string before it is keyed.
 
     Maps Unicode math symbols (infinity, pi, root, minus, ...) to LaTeX; removes math
-    delimiters, ``\\left``/``\\right``, spacing commands (``\\!``, ``\\,``), ``^\\circ``,
+    delimiters, a leading ``=``/``\\approx``, ``\\phantom``, ``\\left``/``\\right``,
+    spacing commands (``\\!``, ``\\,``), ``^\\circ``,
     ``\\%`` (the MATH convention: ``10\\%`` matches ``10``), trailing ``\\text{...}``
     units and trailing unit words after a number; unwraps the remaining
     ``\\text{...}`` (``\\text{ and }`` becomes a comma); rewrites ``\\dfrac``/``\\tfrac``
@@ -231,6 +234,7 @@ def clean_answer(answer: str) -> str:
     answer = _strip_delimiters(answer[:MAX_ANSWER_CHARS].translate(_UNICODE))
     answer = re.sub(r",\\!\s*", ",", answer).replace("\\!", "")
     answer = _SPACING.sub(" ", answer)
+    answer = _LEADING_RELATION.sub("", _PHANTOM.sub("", answer))
     answer = _LEFT_RIGHT.sub(r"\1", answer)
     answer = answer.replace("\\left.", "").replace("\\right.", "").replace("\\varnothing", "\\emptyset")
     answer = _DEGREES.sub("", answer)

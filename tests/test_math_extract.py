@@ -83,6 +83,9 @@ CLEAN: list[tuple[str, str]] = [
     ("18 dollars.", "18"),
     ("x = 5.", "x=5"),
     ("5!", "5!"),
+    (r"\approx 8.24", "8.24"),
+    (r"1 & \phantom -1", "1&1"),
+    (r"\phantom{x}5", "5"),
 ]
 
 
