@@ -10,7 +10,8 @@ import typer
 from rich.table import Table
 
 from scpo_data.cli.common import ModelOpt, SeedOpt, clean_errors, err_console
-from scpo_data.config import DEFAULT_K, GenerateConfig
+from scpo_data.config import DEFAULT_K, DEFAULT_MAX_TOKENS, GenerateConfig
+from scpo_data.errors import ScpoError
 from scpo_data.pipeline import RunSummary, run_generate
 
 
@@ -24,25 +25,28 @@ def generate(
         ),
     ] = "builtin",
     domain: Annotated[
-        str, typer.Option("--domain", help="Answer format and extractor: gsm8k or math.")
+        str, typer.Option("--domain", help="Answer format and extractor: gsm8k, math or zebra.")
     ] = "gsm8k",
     model: ModelOpt = "embedded",
     backend: Annotated[str, typer.Option("--backend", help="Generation backend: hf.")] = "hf",
     k: Annotated[
-        Optional[int], typer.Option("--k", min=2, help="Samples per problem (default 8).")
+        Optional[int],
+        typer.Option("--k", min=2, help="Samples per problem (default 8; 16 for zebra)."),
     ] = None,
     temperature: Annotated[float, typer.Option("--temperature", min=0.0)] = 0.7,
     top_p: Annotated[float, typer.Option("--top-p", min=0.0, max=1.0)] = 0.9,
     max_tokens: Annotated[
-        int, typer.Option("--max-tokens", min=1, help="Most new tokens per sample.")
-    ] = 256,
+        Optional[int],
+        typer.Option("--max-tokens", min=1, help="Most new tokens per sample (256 gsm8k, 384 math, 1024 zebra)."),
+    ] = None,
     tau: Annotated[
         float,
         typer.Option("--tau", min=0.0, max=1.0, help="Keep a problem when V(chosen) >= tau * k."),
     ] = 0.5,
     synthesize: Annotated[
-        int, typer.Option("--synthesize", min=0, help="New problems to synthesise few-shot.")
-    ] = 4,
+        Optional[int],
+        typer.Option("--synthesize", min=0, help="New problems to synthesise few-shot (default 4; zebra: 0)."),
+    ] = None,
     limit: Annotated[
         Optional[int], typer.Option("--limit", min=1, help="Use at most N seed problems.")
     ] = None,
@@ -56,6 +60,12 @@ def generate(
     answer_field: Annotated[
         Optional[str], typer.Option("--answer-field", help="Column with the gold answer.")
     ] = None,
+    sizes: Annotated[
+        str, typer.Option("--sizes", help="zebra: puzzle sizes to generate (houses x attributes).")
+    ] = "2x2,3x3",
+    count: Annotated[
+        int, typer.Option("--count", min=1, help="zebra: puzzles to generate per size.")
+    ] = 4,
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="Sequences generated together (hf).")
     ] = 64,
@@ -67,7 +77,9 @@ def generate(
     """
     with clean_errors():
         if domain not in DEFAULT_K:
-            raise typer.BadParameter(f"use one of {', '.join(DEFAULT_K)}", param_hint="--domain")
+            raise ScpoError(f"--domain must be one of {', '.join(DEFAULT_K)}")
+        if domain == "zebra" and synthesize:
+            raise ScpoError("--synthesize does not apply to zebra: use --count to generate more puzzles")
         config = GenerateConfig(
             problems=problems,
             domain=domain,  # type: ignore[arg-type]
@@ -76,14 +88,16 @@ def generate(
             k=k or DEFAULT_K[domain],
             temperature=temperature,
             top_p=top_p,
-            max_tokens=max_tokens,
+            max_tokens=max_tokens or DEFAULT_MAX_TOKENS[domain],
             tau=tau,
-            synthesize=synthesize,
+            synthesize=(0 if domain == "zebra" else 4) if synthesize is None else synthesize,
             limit=limit,
             seed=seed,
             out=str(out or Path("scpo-runs") / datetime.now().strftime("%Y%m%d-%H%M%S")),
             question_field=question_field,
             answer_field=answer_field,
+            sizes=sizes,
+            count=count,
             batch_size=batch_size,
         )
         summary = run_generate(config, err_console)
@@ -102,6 +116,9 @@ def summary_table(summary: RunSummary) -> Table:
     table.add_row("problems passing tau", str(c["passing_tau"]))
     table.add_row("pairs", str(c["pairs"]))
     table.add_row("mean weight", f"{c['mean_weight']:.3f}")
+    zebra = c.get("zebra")
+    if zebra and zebra["cell_agreement"] is not None:
+        table.add_row("chosen/rejected cell agreement", f"{100 * zebra['cell_agreement']:.1f}%")
     table.add_row("time", f"{sum(summary.timings.values()):.0f}s")
     table.add_row("output", str(summary.out / "dataset"))
     return table

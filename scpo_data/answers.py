@@ -2,7 +2,8 @@
 
 A sample cut off by the token limit (``finish_reason == "length"``) never reached its
 final answer: it gets no key and the status ``truncated``, so it can be rejected but
-never chosen.
+never chosen. The same holds for an incomplete ZebraLogic grid (status ``partial``):
+votes are on complete solutions.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from scpo_data.extractors import get_extractor
 from scpo_data.records import AnswerRecord, Problem, Sample
 
 STATUS_TRUNCATED = "truncated"
+#: Statuses whose key does not take part in the vote.
+NO_VOTE_STATUSES = frozenset({"partial"})
 
 
 def extract_answers(samples: Sequence[Sample], domain: str) -> list[AnswerRecord]:
@@ -30,7 +33,8 @@ def extract_answers(samples: Sequence[Sample], domain: str) -> list[AnswerRecord
         if answer is None:
             records.append(AnswerRecord(s.problem_id, s.sample_idx, None, STATUS_TRUNCATED))
         else:
-            records.append(AnswerRecord(s.problem_id, s.sample_idx, answer.key, answer.status))
+            key = None if answer.status in NO_VOTE_STATUSES else answer.key
+            records.append(AnswerRecord(s.problem_id, s.sample_idx, key, answer.status))
     return records
 
 

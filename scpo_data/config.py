@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-Domain = Literal["gsm8k", "math"]
+Domain = Literal["gsm8k", "math", "zebra"]
 BackendName = Literal["hf"]
 
 #: Default number of samples per problem for each domain (paper: 8 math, 16 ZebraLogic).
-DEFAULT_K: dict[str, int] = {"gsm8k": 8, "math": 8}
+DEFAULT_K: dict[str, int] = {"gsm8k": 8, "math": 8, "zebra": 16}
+#: Default token limit per sample for each domain (grids need room for the JSON).
+DEFAULT_MAX_TOKENS: dict[str, int] = {"gsm8k": 256, "math": 384, "zebra": 1024}
 
 
 @dataclass(frozen=True)
@@ -18,7 +20,8 @@ class GenerateConfig:
 
     Attributes:
         problems: Problem source: ``builtin``, a .jsonl/.parquet/.csv path or
-            ``hf:OWNER/NAME[:CONFIG][@SPLIT]``.
+            ``hf:OWNER/NAME[:CONFIG][@SPLIT]``; for ``zebra``, ``builtin`` means puzzles
+            freshly made by the project's generator (``sizes`` x ``count``).
         domain: Answer domain (prompt format and extractor).
         model: ``embedded``, a local model folder, or a Hub id.
         backend: Generation backend.
@@ -33,6 +36,8 @@ class GenerateConfig:
         out: Output run folder.
         question_field: Column holding the question (None: guess).
         answer_field: Column holding the gold answer (None: guess; absent means no gold).
+        sizes: Zebra puzzle sizes to generate, ``HxA`` comma-separated.
+        count: Zebra puzzles to generate per size.
         batch_size: Sequences generated together by the hf backend.
         dtype: Model dtype (``float32``, ``bfloat16``; ``auto`` picks bf16 where fast).
     """
@@ -52,6 +57,8 @@ class GenerateConfig:
     out: str = "scpo-runs/latest"
     question_field: str | None = None
     answer_field: str | None = None
+    sizes: str = "2x2,3x3"
+    count: int = 4
     batch_size: int = 64
     dtype: str = "float32"
 

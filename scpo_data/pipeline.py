@@ -26,10 +26,11 @@ from scpo_data.dataset import export_dataset
 from scpo_data.manifest import build_manifest
 from scpo_data.models import resolve_model
 from scpo_data.pairs import build_pairs
-from scpo_data.problems import load_problems
+from scpo_data.problems import BUILTIN, load_problems, puzzle_problems
 from scpo_data.progress import stage
 from scpo_data.sampling import sample_problems
 from scpo_data.synthesis import synthesize
+from scpo_data.zebra_stats import zebra_summary
 
 #: Token limit for one synthesised problem.
 SYNTHESIS_MAX_TOKENS = 160
@@ -64,9 +65,7 @@ def run_generate(config: GenerateConfig, console: Console | None = None) -> RunS
     console = console or Console(stderr=True)
     timer = _Timer()
     with timer("load"):
-        seeds = load_problems(
-            config.problems, config.domain, config.question_field, config.answer_field, config.limit
-        )
+        seeds = _seed_problems(config)
         model = resolve_model(config.model)
         backend = get_backend(config.backend, model, config.batch_size, config.dtype)
     out = Path(config.out)
@@ -104,10 +103,21 @@ def run_generate(config: GenerateConfig, console: Console | None = None) -> RunS
         "skipped": dict(stats.skipped),
         "mean_weight": sum(p.weight for p in pairs) / len(pairs) if pairs else 0.0,
     }
+    if config.domain == "zebra":
+        counts["zebra"] = zebra_summary(problems, answers, pairs)
     manifest = build_manifest(config, model, counts, timer.timings)
     export_dataset(pairs, manifest, out / "dataset")
     rec.write_json(manifest, out / rec.MANIFEST_FILE)
     return RunSummary(out=out, counts=counts, timings=timer.timings)
+
+
+def _seed_problems(config: GenerateConfig) -> list[rec.Problem]:
+    """The seed problems: loaded from the source, or fresh puzzles for ``zebra`` + ``builtin``."""
+    if config.domain == "zebra" and config.problems == BUILTIN:
+        return puzzle_problems(config.sizes, config.count, config.seed, config.limit)
+    return load_problems(
+        config.problems, config.domain, config.question_field, config.answer_field, config.limit
+    )
 
 
 def _only_tokens(bar: Callable[[int, int], None]) -> Callable[[int, int], None]:

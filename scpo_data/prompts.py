@@ -6,6 +6,7 @@ in the fixed format the domain's extractor looks for.
 
 from __future__ import annotations
 
+from scpo_data.puzzles import zebra_prompt
 from scpo_data.records import Message
 
 _TEMPLATES: dict[str, str] = {
@@ -23,6 +24,8 @@ _TEMPLATES: dict[str, str] = {
 
 def user_prompt(domain: str, question: str) -> str:
     """The user message that asks for a solution of ``question`` in ``domain``'s format."""
+    if domain == "zebra":
+        return zebra_prompt(question)
     try:
         template = _TEMPLATES[domain]
     except KeyError:

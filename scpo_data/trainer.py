@@ -141,7 +141,11 @@ class ScpoTrainer(DPOTrainer):
     def _compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool) -> Any:
         """The ScPO loss of one batch (TRL's ``compute_loss`` calls this), recording the batch's metrics."""
         mode = "train" if self.model.training else "eval"
-        model_kwargs = {"input_ids": inputs["input_ids"], "attention_mask": inputs["attention_mask"], "use_cache": False}
+        model_kwargs = {
+            "input_ids": inputs["input_ids"],
+            "attention_mask": inputs["attention_mask"],
+            "use_cache": False,
+        }
         if self.aux_loss_enabled:
             model_kwargs["output_router_logits"] = True
         completion_mask = inputs["completion_mask"]
