@@ -21,6 +21,7 @@ from scpo_data import records as rec
 from scpo_data.answers import extract_answers
 from scpo_data.backends import get_backend
 from scpo_data.backends.base import SamplingParams
+from scpo_data.cache import CachedBackend, cache_line, open_cache, resumable
 from scpo_data.config import GenerateConfig
 from scpo_data.dataset import export_dataset
 from scpo_data.manifest import build_manifest
@@ -67,22 +68,27 @@ def run_generate(config: GenerateConfig, console: Console | None = None) -> RunS
     with timer("load"):
         seeds = _seed_problems(config)
         model = resolve_model(config.model)
-        backend = get_backend(config.backend, model, config.batch_size, config.dtype)
-    out = Path(config.out)
+        out = Path(config.out)
+        backend = CachedBackend(get_backend(config.backend, model, config.batch_size, config.dtype),
+                                open_cache(out, config.resume), model)
     params = SamplingParams(config.k, config.temperature, config.top_p, config.max_tokens, config.seed)
 
-    with timer("synthesis"), stage(console, "synthesis", config.synthesize, "problems") as bar:
+    with resumable(backend.cache), timer("synthesis"), \
+            stage(console, "synthesis", config.synthesize, "problems") as bar:
         new = synthesize(backend, seeds, config.synthesize, config.domain, SYNTHESIS_MAX_TOKENS,
                          config.temperature, config.top_p, config.seed, progress=_only_tokens(bar))
     problems = [*seeds, *new]
     rec.write_records(problems, rec.Problem, out / rec.PROBLEMS_FILE)
 
-    with timer("sampling"), stage(console, "sampling", len(problems) * config.k) as bar:
+    with resumable(backend.cache), timer("sampling"), \
+            stage(console, "sampling", len(problems) * config.k) as bar:
         samples = sample_problems(backend, problems, params, bar)
+    backend.cache.close()
+    console.print(cache_line(backend.stats), highlight=False)
     rec.write_records(samples, rec.Sample, out / rec.SAMPLES_FILE)
 
     with timer("answers"):
-        answers = extract_answers(samples, config.domain)
+        answers = extract_answers(samples, config.domain, problems)
     rec.write_records(answers, rec.AnswerRecord, out / rec.ANSWERS_FILE)
 
     with timer("pairs"):
@@ -102,6 +108,7 @@ def run_generate(config: GenerateConfig, console: Console | None = None) -> RunS
         "pairs": stats.pairs,
         "skipped": dict(stats.skipped),
         "mean_weight": sum(p.weight for p in pairs) / len(pairs) if pairs else 0.0,
+        "cache": backend.stats.to_dict(),
     }
     if config.domain == "zebra":
         counts["zebra"] = zebra_summary(problems, answers, pairs)

@@ -12,6 +12,20 @@ from scpo_data.puzzles import zebra_metrics
 from scpo_data.records import AnswerRecord, Pair, Problem
 
 
+def fits_size(key: str, size: str) -> bool:
+    """Whether a grid key has exactly the puzzle's houses 1..N, each with M attributes.
+
+    Args:
+        key: A zebra answer key (compact JSON grid).
+        size: The puzzle size as ZebraLogic writes it, ``"N*M"``.
+    """
+    n_houses, n_attributes = (int(x) for x in size.split("*"))
+    grid = json.loads(key)
+    return set(grid) == {str(h) for h in range(1, n_houses + 1)} and all(
+        len(house) == n_attributes for house in grid.values()
+    )
+
+
 def cell_agreement(pairs: Sequence[Pair]) -> float | None:
     """Mean share of the chosen grid's cells that the rejected grid also has (None: no pairs).
 
