@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from scpo_data.cli.eval import evaluate
 from scpo_data.cli.generate import generate
 from scpo_data.cli.puzzles import puzzles_app
+from scpo_data.cli.push import push
 from scpo_data.cli.train import train
 
 app = typer.Typer(
@@ -24,6 +26,8 @@ def _root() -> None:
 
 app.command()(generate)
 app.command()(train)
+app.command("eval")(evaluate)
+app.command()(push)
 app.add_typer(puzzles_app, name="puzzles")
 
 
