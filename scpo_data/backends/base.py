@@ -1,4 +1,10 @@
-"""The interface every generation backend implements."""
+"""The interface every generation backend implements.
+
+A backend cuts a generation request into :class:`WorkUnit` s (a batch of sequences,
+one server request ...), each sampled under its own seed; :meth:`Backend.generate`
+runs the units in order. The request cache (:mod:`scpo_data.cache`) stores and
+replays whole units, so a resumed run regenerates exactly the unfinished ones.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from dataclasses import dataclass
 
 from scpo_data.records import Message
 
-#: Called after each finished batch with (completions done, tokens generated).
+#: Called after each finished unit with (completions done, tokens generated).
 ProgressFn = Callable[[int, int], None]
 
 
@@ -32,13 +38,45 @@ class Completion:
     n_tokens: int
 
 
+@dataclass(frozen=True)
+class WorkUnit:
+    """A piece of a request that a backend generates at once, and the cache stores at once.
+
+    Attributes:
+        items: ``(prompt index, sample index)`` of each sequence, in the order
+            :meth:`Backend.run_unit` returns their completions.
+        seed: The seed this unit is sampled under.
+    """
+
+    items: tuple[tuple[int, int], ...]
+    seed: int
+
+
 class Backend(ABC):
     """A text generator: a batch of chat prompts and n in, n completions per prompt out."""
 
     #: Short backend name recorded in manifests (``hf``, ``vllm``, ``openai``).
     name: str
 
+    def identity(self) -> str:
+        """What, beside the model and the sampling parameters, shapes the outputs
+        (dtype, device, server URL ...); part of every request-cache key."""
+        return self.name
+
     @abstractmethod
+    def plan(self, prompts: Sequence[list[Message]], params: SamplingParams) -> list[WorkUnit]:
+        """Cut a request into work units covering every (prompt, sample) exactly once.
+
+        The plan must depend only on the prompts and ``params``, so a re-run plans the
+        same units with the same seeds.
+        """
+
+    @abstractmethod
+    def run_unit(
+        self, prompts: Sequence[list[Message]], params: SamplingParams, unit: WorkUnit
+    ) -> list[Completion]:
+        """Generate one unit: a completion for each of ``unit.items``, in order."""
+
     def generate(
         self,
         prompts: Sequence[list[Message]],
@@ -50,8 +88,16 @@ class Backend(ABC):
         Args:
             prompts: Chat prompts (lists of role/content messages).
             params: Sampling parameters; the same seed gives the same completions.
-            progress: Optional callback after each finished batch.
+            progress: Optional callback after each finished unit.
 
         Returns:
             For each prompt, in order, ``params.n`` completions.
         """
+        results: list[list[Completion | None]] = [[None] * params.n for _ in prompts]
+        for unit in self.plan(prompts, params):
+            done = self.run_unit(prompts, params, unit)
+            for (i, j), completion in zip(unit.items, done, strict=True):
+                results[i][j] = completion
+            if progress is not None:
+                progress(len(done), sum(c.n_tokens for c in done))
+        return [[c for c in row if c is not None] for row in results]

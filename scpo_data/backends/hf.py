@@ -3,7 +3,8 @@
 All ``n`` samples of several prompts are generated together: the (prompt, sample)
 items are sorted by prompt length, cut into batches of ``batch_size`` sequences with
 left padding, and each batch is sampled under its own seed derived from the run seed
-and the batch's position, so the same inputs and seed give the same completions.
+and the batch's position, so the same inputs and seed give the same completions. Each
+batch is one :class:`~scpo_data.backends.base.WorkUnit` for the request cache.
 """
 
 from __future__ import annotations
@@ -11,9 +12,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from scpo_data.backends.base import Backend, Completion, ProgressFn, SamplingParams
+from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUnit
 from scpo_data.models import ModelRef, load_model
 from scpo_data.records import Message
+
+#: Dtypes the ``dtype`` option accepts; ``auto`` picks bf16 where the hardware runs it natively.
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+def resolve_dtype(dtype: str) -> str:
+    """Resolve ``auto``: bf16 on a bf16-capable GPU or a CPU with AVX512-BF16/AMX, else float32."""
+    if dtype != "auto":
+        return dtype
+    import torch
+
+    if torch.cuda.is_available():
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float32"
+    cpu = torch.cpu
+    native = getattr(cpu, "_is_avx512_bf16_supported", lambda: False)() or getattr(
+        cpu, "_is_amx_tile_supported", lambda: False
+    )()
+    return "bfloat16" if native else "float32"
 
 
 class HFBackend(Backend):
@@ -21,47 +40,41 @@ class HFBackend(Backend):
 
     name = "hf"
 
-    def __init__(self, ref: ModelRef, batch_size: int = 64, dtype: str = "float32") -> None:
+    def __init__(self, ref: ModelRef, batch_size: int = 64, dtype: str = "auto") -> None:
         """Load the model.
 
         Args:
             ref: The resolved model.
             batch_size: Sequences generated together.
-            dtype: ``float32``, ``bfloat16`` or ``float16``.
+            dtype: One of :data:`DTYPES`.
         """
         self.ref = ref
         self.batch_size = max(1, batch_size)
-        self.model, self.tokenizer = load_model(ref, dtype=dtype)
+        self.dtype = resolve_dtype(dtype)
+        self.model, self.tokenizer = load_model(ref, dtype=self.dtype)
 
-    def generate(
-        self,
-        prompts: Sequence[list[Message]],
-        params: SamplingParams,
-        progress: ProgressFn | None = None,
-    ) -> list[list[Completion]]:
-        """Generate ``params.n`` completions per prompt; see the module docstring."""
-        texts = [
-            self.tokenizer.apply_chat_template(p, add_generation_prompt=True, tokenize=False)
-            for p in prompts
-        ]
-        lengths = [len(self.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts]
+    def identity(self) -> str:
+        """Backend, dtype and device: each changes the sampled tokens."""
+        return f"hf:{self.dtype}:{self.model.device.type}"
+
+    def plan(self, prompts: Sequence[list[Message]], params: SamplingParams) -> list[WorkUnit]:
+        """Items sorted by prompt length, cut into batches seeded by (seed, batch number)."""
+        lengths = [len(self._encode(p)) for p in prompts]
         items = [(i, j) for i in range(len(prompts)) for j in range(params.n)]
         items.sort(key=lambda item: (lengths[item[0]], item[0], item[1]))
-        results: list[list[Completion | None]] = [[None] * params.n for _ in prompts]
-        for number, start in enumerate(range(0, len(items), self.batch_size)):
-            batch = items[start : start + self.batch_size]
-            seed = params.seed * 1_000_003 + number
-            done = self._generate_batch([texts[i] for i, _ in batch], params, seed)
-            for (i, j), completion in zip(batch, done):
-                results[i][j] = completion
-            if progress is not None:
-                progress(len(batch), sum(c.n_tokens for c in done))
-        return [[c for c in row if c is not None] for row in results]
+        return [
+            WorkUnit(tuple(items[start : start + self.batch_size]), params.seed * 1_000_003 + number)
+            for number, start in enumerate(range(0, len(items), self.batch_size))
+        ]
 
-    def _generate_batch(self, texts: list[str], params: SamplingParams, seed: int) -> list[Completion]:
+    def run_unit(
+        self, prompts: Sequence[list[Message]], params: SamplingParams, unit: WorkUnit
+    ) -> list[Completion]:
+        """Sample one left-padded batch under the unit's seed."""
         import torch
 
         tok = self.tokenizer
+        texts = [self._template(prompts[i]) for i, _ in unit.items]
         enc = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
         enc = {k: v.to(self.model.device) for k, v in enc.items()}
         sampling: dict[str, Any] = (
@@ -69,7 +82,7 @@ class HFBackend(Backend):
             if params.temperature > 0
             else {"do_sample": False}
         )
-        torch.manual_seed(seed)
+        torch.manual_seed(unit.seed)
         with torch.inference_mode():
             out = self.model.generate(
                 **enc,
@@ -80,6 +93,12 @@ class HFBackend(Backend):
             )
         new = out[:, enc["input_ids"].shape[1] :].tolist()
         return [self._completion(row, params.max_tokens) for row in new]
+
+    def _template(self, prompt: list[Message]) -> str:
+        return self.tokenizer.apply_chat_template(prompt, add_generation_prompt=True, tokenize=False)
+
+    def _encode(self, prompt: list[Message]) -> list[int]:
+        return self.tokenizer(self._template(prompt), add_special_tokens=False)["input_ids"]
 
     def _completion(self, ids: list[int], max_tokens: int) -> Completion:
         eos = self.tokenizer.eos_token_id
