@@ -7,6 +7,7 @@ import typer
 from scpo_data.cli.eval import evaluate
 from scpo_data.cli.generate import generate
 from scpo_data.cli.puzzles import puzzles_app
+from scpo_data.cli.inspect import inspect
 from scpo_data.cli.push import push
 from scpo_data.cli.train import train
 
@@ -28,6 +29,7 @@ app.command()(generate)
 app.command()(train)
 app.command("eval")(evaluate)
 app.command()(push)
+app.command()(inspect)
 app.add_typer(puzzles_app, name="puzzles")
 
 

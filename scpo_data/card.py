@@ -9,7 +9,7 @@ alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -66,10 +66,10 @@ def margin_rows(pairs: pl.DataFrame) -> list[tuple[int, str, int]]:
     return [(m, f"{w:.3f}", n) for m, w, n in grouped.iter_rows()]
 
 
-def margin_counts(pairs: pl.DataFrame) -> dict[int, int]:
-    """Pairs per vote margin V(chosen) - V(rejected)."""
+def margin_counts(rows: Sequence[tuple[int, str, int]]) -> dict[int, int]:
+    """Pairs per vote margin V(chosen) - V(rejected), from :func:`margin_rows`."""
     counts: dict[int, int] = {}
-    for margin, _, n in margin_rows(pairs):
+    for margin, _, n in rows:
         counts[margin] = counts.get(margin, 0) + n
     return counts
 
@@ -138,7 +138,8 @@ def render_card(
         settings=_settings(manifest),
         shards=_shards(manifest),
         versions=[(n, v) for n, v in manifest.get("versions", {}).items() if v],
-        stages=_stages(manifest, pairs.height),
+        stages=stage_rows(manifest.get("counts", {}), pairs.height),
+        sweep=_sweep_rows(manifest),
         parse_rate=_percent(manifest.get("counts", {}).get("parse_rate")),
         statuses=_statuses(manifest),
         margins=margin_rows(pairs),
@@ -191,14 +192,27 @@ def _shards(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _stages(manifest: Mapping[str, Any], n_pairs: int) -> list[tuple[str, str]]:
-    counts = dict(manifest.get("counts", {}))
-    counts.setdefault("pairs", n_pairs)
+def stage_rows(counts: Mapping[str, Any], n_pairs: int) -> list[tuple[str, str]]:
+    """(stage, count) rows from a manifest's counts: problems to pairs, skips, mean weight."""
+    counts = {"pairs": n_pairs, **counts}
     rows = [(label, str(counts[key])) for key, label in STAGES if key in counts]
     rows += [(f"skipped: {reason.replace('_', ' ')}", str(n))
              for reason, n in sorted(counts.get("skipped", {}).items())]
+    rows += [(f"pairs: {label} labels", str(n)) for label, n in sorted(counts.get("pairs_by_label", {}).items())]
     if "mean_weight" in counts:
         rows.append(("mean weight", f"{counts['mean_weight']:.3f}"))
+    return rows
+
+
+def _sweep_rows(manifest: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """The run's recorded tau sweep (``counts.audit.tau_sweep``, runs with gold) as text rows."""
+    audit = manifest.get("counts", {}).get("audit") or {}
+    rows = []
+    for row in audit.get("tau_sweep") or []:
+        gap = row.get("gap")
+        rows.append((f"{row['tau']:.1f} ({row.get('tau_votes', 0):g} votes)", str(row.get("pairs", "—")),
+                     _percent(row.get("chosen_accuracy")), _percent(row.get("rejected_accuracy")),
+                     "—" if gap is None else f"{100 * gap:+.1f}"))
     return rows
 
 

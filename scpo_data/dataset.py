@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from scpo_data.card import margin_counts, render_card
+from scpo_data.card import margin_counts, margin_rows, render_card
 from scpo_data.models import sha256_file
 from scpo_data.plots import margin_histogram
 from scpo_data.records import Pair, to_frame
@@ -38,7 +38,7 @@ def export_dataset(pairs: Sequence[Pair], manifest: dict[str, Any], folder: Path
         plot = None
         if frame.height:
             k = int(frame["k"].max())  # type: ignore[arg-type]
-            plot = margin_histogram(margin_counts(frame), k, tmp / MARGIN_PLOT).relative_to(tmp).as_posix()
+            plot = margin_histogram(margin_counts(margin_rows(frame)), k, tmp / MARGIN_PLOT).relative_to(tmp).as_posix()
         (tmp / "README.md").write_text(render_card(manifest, data_file, frame, plot), encoding="utf-8")
         if folder.exists():
             shutil.rmtree(folder)

@@ -31,14 +31,15 @@ def _save(fig: Any, path: Path) -> Path:
 
 
 def margin_histogram(margins: Mapping[int, int], k: int, path: Path) -> Path:
-    """Bar chart of pairs per vote margin V(chosen) - V(rejected) (weight = margin / k)."""
+    """Bar chart of pairs per vote margin V(chosen) - V(rejected) (vote pairs: weight = margin / k)."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5, 3))
-    xs = list(range(1, max(k, max(margins, default=1)) + 1))
+    xs = list(range(min(1, min(margins, default=1)), max(k, max(margins, default=1)) + 1))
     ax.bar(xs, [margins.get(x, 0) for x in xs], color="#4c72b0")
     ax.set_xlabel(f"vote margin V(chosen) - V(rejected)  (weight = margin / {k})")
     ax.set_ylabel("pairs")
     ax.set_xticks(xs)
+    ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_title("ScPO pair vote margins")
     return _save(fig, path)
 
@@ -51,6 +52,7 @@ def tau_sweep_plot(rows: Sequence[TauRow], path: Path) -> Path:
     ax.bar(taus, [r.accuracy.pairs for r in rows], width=0.06, color="#bbbbbb", label="pairs kept")
     ax.set_xlabel("tau (fraction of k)")
     ax.set_ylabel("pairs kept")
+    ax.yaxis.get_major_locator().set_params(integer=True)
     gold = [r for r in rows if r.accuracy.chosen is not None]
     if gold:
         acc = ax.twinx()
