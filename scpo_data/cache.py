@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,7 +46,8 @@ class RequestCache:
         """Open (or create) the cache at ``path``."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, timeout=60)
+        self._db = sqlite3.connect(path, timeout=60, check_same_thread=False)
+        self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(_SCHEMA)
@@ -54,31 +56,34 @@ class RequestCache:
     def get_many(self, keys: Sequence[str]) -> list[Completion] | None:
         """The completions for all ``keys`` in order, or None when any is missing."""
         found: dict[str, Completion] = {}
-        for start in range(0, len(keys), 500):
-            chunk = list(keys[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT key, text, finish_reason, n_tokens FROM completions WHERE key IN ({marks})", chunk
-            )
-            found.update({key: Completion(text, reason, n) for key, text, reason, n in rows})
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                chunk = list(keys[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT key, text, finish_reason, n_tokens FROM completions WHERE key IN ({marks})", chunk
+                )
+                found.update({key: Completion(text, reason, n) for key, text, reason, n in rows})
         if len(found) < len(set(keys)):
             return None
         return [found[key] for key in keys]
 
     def put_many(self, keys: Sequence[str], completions: Sequence[Completion]) -> None:
         """Store one finished unit atomically."""
-        with self._db:
+        with self._lock, self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO completions VALUES (?, ?, ?, ?)",
                 [(k, c.text, c.finish_reason, c.n_tokens) for k, c in zip(keys, completions, strict=True)],
             )
 
     def __len__(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM completions").fetchone()[0])
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM completions").fetchone()[0])
 
     def close(self) -> None:
         """Close the database (WAL contents are checkpointed)."""
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
 
 def _digest(value: object) -> str:
@@ -107,6 +112,8 @@ class CachedBackend(Backend):
         self.inner = inner
         self.cache = cache
         self.name = inner.name
+        self.concurrency = inner.concurrency
+        self._stats_lock = threading.Lock()
         self.model_key = f"{model.identity}|{model.file_hash}"
         self.stats = CacheStats()
 
@@ -125,13 +132,15 @@ class CachedBackend(Backend):
         keys = self.keys(prompts, params, unit)
         cached = self.cache.get_many(keys)
         if cached is not None:
-            self.stats.units_replayed += 1
-            self.stats.completions_replayed += len(cached)
+            with self._stats_lock:
+                self.stats.units_replayed += 1
+                self.stats.completions_replayed += len(cached)
             return cached
         done = self.inner.run_unit(prompts, params, unit)
         self.cache.put_many(keys, done)
-        self.stats.units_generated += 1
-        self.stats.completions_generated += len(done)
+        with self._stats_lock:
+            self.stats.units_generated += 1
+            self.stats.completions_generated += len(done)
         return done
 
     def keys(self, prompts: Sequence[list[Message]], params: SamplingParams, unit: WorkUnit) -> list[str]:

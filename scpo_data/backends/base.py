@@ -8,8 +8,11 @@ replays whole units, so a resumed run regenerates exactly the unfinished ones.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from scpo_data.records import Message
@@ -57,6 +60,8 @@ class Backend(ABC):
 
     #: Short backend name recorded in manifests (``hf``, ``vllm``, ``openai``).
     name: str
+    #: Units run at once (threads); more than 1 only for backends that wait on a server.
+    concurrency: int = 1
 
     def identity(self) -> str:
         """What, beside the model and the sampling parameters, shapes the outputs
@@ -94,10 +99,32 @@ class Backend(ABC):
             For each prompt, in order, ``params.n`` completions.
         """
         results: list[list[Completion | None]] = [[None] * params.n for _ in prompts]
-        for unit in self.plan(prompts, params):
-            done = self.run_unit(prompts, params, unit)
+        for unit, done in self._run_all(prompts, params):
             for (i, j), completion in zip(unit.items, done, strict=True):
                 results[i][j] = completion
             if progress is not None:
                 progress(len(done), sum(c.n_tokens for c in done))
         return [[c for c in row if c is not None] for row in results]
+
+    def _run_all(
+        self, prompts: Sequence[list[Message]], params: SamplingParams
+    ) -> Iterator[tuple[WorkUnit, list[Completion]]]:
+        """Run every planned unit, ``concurrency`` at a time, yielding each as it finishes."""
+        units = self.plan(prompts, params)
+        if self.concurrency <= 1:
+            for unit in units:
+                yield unit, self.run_unit(prompts, params, unit)
+            return
+        pool = ThreadPoolExecutor(max_workers=self.concurrency)
+        try:
+            futures = {pool.submit(self.run_unit, prompts, params, unit): unit for unit in units}
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def request_seed(seed: int, prompt: list[Message]) -> int:
+    """A request seed from the run seed and the prompt's content (31 bits, for any server)."""
+    digest = hashlib.sha256(json.dumps(prompt, sort_keys=True).encode()).hexdigest()
+    return (seed * 1_000_003 + int(digest[:12], 16)) % 2**31
