@@ -173,6 +173,9 @@ def load_model(ref: ModelRef, dtype: str = "float32", device: str | None = None)
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # the stage progress bars are ours
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     try:
         tokenizer = AutoTokenizer.from_pretrained(ref.path)
