@@ -36,10 +36,17 @@ def _zebra() -> Extractor:
     return ZebraExtractor()
 
 
+def _arc() -> Extractor:
+    from scpo_data.extractors.choice import ChoiceExtractor
+
+    return ChoiceExtractor()
+
+
 _FACTORIES: dict[str, Callable[[], Extractor]] = {
     "gsm8k": _gsm8k,
     "math": _math,
     "zebra": _zebra,
+    "arc": _arc,
 }
 
 #: The domains that have an extractor.

@@ -86,3 +86,17 @@ class Extractor(ABC):
             One answer per response, in the same order.
         """
         return [self.extract(t) for t in texts]
+
+    def extract_batch_in_context(self, texts: Iterable[str], questions: Iterable[str | None]) -> list[Answer]:
+        """Extract answers knowing each response's question (multiple-choice options, say).
+
+        The default ignores the questions; an extractor that needs them (``arc``) overrides this.
+
+        Args:
+            texts: Responses, in order.
+            questions: The question of each response (None when unknown), in the same order.
+
+        Returns:
+            One answer per response, in the same order.
+        """
+        return self.extract_batch(texts)
