@@ -1,15 +1,31 @@
-"""The pairs stage: vote per problem and turn the winners and losers into weighted pairs."""
+"""The pairs stage: vote per problem and turn the winners and losers into weighted pairs.
+
+Three label modes (DESIGN.md step 5):
+
+* ``none`` (ScPO): one pair per problem by vote (:mod:`scpo_data.voting`), w = (V+ - V-) / k;
+* ``gold`` (IRPO): up to ``pairs_per_problem`` pairs of a correct and an incorrect
+  response (:mod:`scpo_data.labels`), w = 1; problems without gold, without a correct
+  or without an incorrect response are skipped and counted;
+* ``mixed`` (semi-supervised ScPO): gold mode where the problem has a gold key, vote elsewhere.
+
+Whenever a problem has a gold key (in every mode) each pair records whether its chosen
+and rejected answers are correct.
+"""
 
 from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from scpo_data.labels import cycle_pairs, gold_skip, is_correct, split_by_gold
 from scpo_data.prompts import chat
 from scpo_data.records import AnswerRecord, Pair, Problem, Sample
-from scpo_data.voting import PairChoice, select_pair
+from scpo_data.voting import select_pair, vote_counts
+
+#: The label modes of :func:`build_pairs`.
+LABEL_MODES = ("none", "gold", "mixed")
 
 
 @dataclass
@@ -20,6 +36,8 @@ class PairStats:
     pairs: int = 0
     passing_tau: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    #: Pairs made by each rule (``vote``, ``gold``).
+    by_label: Counter[str] = field(default_factory=Counter)
 
 
 def build_pairs(
@@ -28,8 +46,12 @@ def build_pairs(
     answers: Sequence[AnswerRecord],
     tau_votes: float,
     seed: int,
+    *,
+    labels: str = "none",
+    pairs_per_problem: int = 1,
+    gold: Mapping[str, str | None] | None = None,
 ) -> tuple[list[Pair], PairStats]:
-    """Vote on each problem's samples and build one weighted pair per kept problem.
+    """Build the pairs of every problem: by vote, by gold, or mixed (see the module docstring).
 
     Args:
         problems: The problems (order decides the output order).
@@ -38,10 +60,20 @@ def build_pairs(
         tau_votes: Minimum V(chosen), in votes.
         seed: Seed of the pair-selection random source (one per problem, so results
             do not depend on which other problems are present).
+        labels: ``none``, ``gold`` or ``mixed``.
+        pairs_per_problem: Most pairs per problem in gold mode (vote mode makes one).
+        gold: Canonical gold key per problem id (see :func:`scpo_data.answers.gold_keys`);
+            None: no problem has gold.
 
     Returns:
         The pairs and the per-reason counts of skipped problems.
+
+    Raises:
+        ValueError: On an unknown label mode.
     """
+    if labels not in LABEL_MODES:
+        raise ValueError(f"labels must be one of {', '.join(LABEL_MODES)}, not {labels!r}")
+    gold = gold or {}
     texts = {(s.problem_id, s.sample_idx): s.text for s in samples}
     by_problem: dict[str, list[AnswerRecord]] = defaultdict(list)
     for a in answers:
@@ -53,14 +85,28 @@ def build_pairs(
         if not records:
             stats.skipped["no_samples"] += 1
             continue
+        keys = [a.key for a in records]
+        gold_key = gold.get(problem.problem_id)
         rng = random.Random(f"{seed}:{problem.problem_id}")
-        choice = select_pair([a.key for a in records], tau_votes, rng)
+        choice = select_pair(keys, tau_votes, rng)
         if choice.chosen_votes >= tau_votes - 1e-9 and choice.chosen_votes > 0:
             stats.passing_tau += 1
-        if not choice.kept:
+        if labels == "gold" or (labels == "mixed" and gold_key is not None):
+            skip = gold_skip(keys, gold_key)
+            if skip is not None:
+                stats.skipped[skip] += 1
+                continue
+            votes = vote_counts(keys)
+            for c, r in cycle_pairs(*split_by_gold(keys, gold_key or ""), pairs_per_problem):
+                pairs.append(_pair(problem, records, (c, r), (votes[c], votes[r]), 1.0, gold_key, texts))
+                stats.by_label["gold"] += 1
+            continue
+        if not choice.kept or choice.chosen is None or choice.rejected is None:
             stats.skipped[choice.skip or "unknown"] += 1
             continue
-        pairs.append(_pair(problem, records, choice, texts))
+        pairs.append(_pair(problem, records, (choice.chosen, choice.rejected),
+                           (choice.chosen_votes, choice.rejected_votes), choice.weight, gold_key, texts))
+        stats.by_label["vote"] += 1
     stats.pairs = len(pairs)
     return pairs, stats
 
@@ -68,10 +114,13 @@ def build_pairs(
 def _pair(
     problem: Problem,
     records: list[AnswerRecord],
-    choice: PairChoice,
+    indices: tuple[int, int],
+    votes: tuple[int, int],
+    weight: float,
+    gold_key: str | None,
     texts: dict[tuple[str, int], str],
 ) -> Pair:
-    chosen, rejected = records[choice.chosen or 0], records[choice.rejected or 0]
+    chosen, rejected = records[indices[0]], records[indices[1]]
 
     def reply(a: AnswerRecord) -> list[dict[str, str]]:
         return [{"role": "assistant", "content": texts[(a.problem_id, a.sample_idx)]}]
@@ -80,13 +129,15 @@ def _pair(
         prompt=chat(problem.domain, problem.question),
         chosen=reply(chosen),
         rejected=reply(rejected),
-        weight=choice.weight,
-        chosen_votes=choice.chosen_votes,
-        rejected_votes=choice.rejected_votes,
+        weight=weight,
+        chosen_votes=votes[0],
+        rejected_votes=votes[1],
         k=len(records),
         chosen_answer=chosen.key,
         rejected_answer=rejected.key,
         gold=problem.gold,
         problem_id=problem.problem_id,
         domain=problem.domain,
+        chosen_correct=is_correct(chosen.key, gold_key),
+        rejected_correct=is_correct(rejected.key, gold_key),
     )

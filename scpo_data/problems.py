@@ -4,7 +4,10 @@ A source is ``builtin`` (about 20 original word problems with gold answers, writ
 for this project), a local ``.jsonl``/``.parquet``/``.csv`` file, or
 ``hf:OWNER/NAME[:CONFIG][@SPLIT]`` loaded through ``datasets``. Question and answer
 columns are named by the caller or guessed from common names. For GSM8K-style
-answers the gold is the text after ``####``.
+answers the gold is the text after ``####``. Multiple-choice rows (ARC: ``choices``
+as ``{"text": [...], "label": [...]}`` and ``answerKey``) get the options appended to
+the question as ``A) ...`` lines, and the answer key as gold. The ``level``,
+``subject`` and ``size`` columns, where present, are kept in the problem's ``meta``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from scpo_data.records import Problem
 
 BUILTIN = "builtin"
 QUESTION_FIELDS = ("question", "problem", "puzzle", "prompt", "input")
-ANSWER_FIELDS = ("answer", "gold", "solution", "target", "output")
+ANSWER_FIELDS = ("answerKey", "answer", "gold", "solution", "target", "output")
+#: Columns kept in ``Problem.meta`` (MATH level and subject, ZebraLogic size).
+META_FIELDS = ("level", "subject", "size")
 _HF_SOURCE = re.compile(r"^hf:(?P<name>[\w.\-]+/[\w.\-]+)(?::(?P<config>[\w.\-]+))?(?:@(?P<split>[\w.\-\[\]:%]+))?$")
 
 
@@ -66,10 +71,10 @@ def load_problems(
             Problem(
                 problem_id=_problem_id(row, index, question),
                 domain=domain,
-                question=question.strip(),
+                question=_with_choices(question, row.get("choices"), label, index),
                 gold=gold,
                 source=label,
-                meta=json.dumps({"size": row["size"]}) if "size" in row else "{}",
+                meta=json.dumps({f: row[f] for f in META_FIELDS if f in row}),
             )
         )
     return problems
@@ -114,6 +119,18 @@ def gold_from_answer(value: Any) -> str | None:
     if "####" in text:
         text = text.rsplit("####", 1)[1].strip()
     return text or None
+
+
+def _with_choices(question: str, choices: Any, label: str, index: int) -> str:
+    """The question, followed by its options as ``A) text`` lines when the row has ``choices``."""
+    if choices is None:
+        return question.strip()
+    if not (isinstance(choices, dict) and isinstance(choices.get("text"), list)
+            and isinstance(choices.get("label"), list) and len(choices["text"]) == len(choices["label"])):
+        raise ScpoError(f"{label}: row {index + 1} has malformed choices (want {{text: [...], label: [...]}})")
+    from scpo_data.extractors.choice import format_question
+
+    return format_question(question, [str(x) for x in choices["label"]], [str(x) for x in choices["text"]])
 
 
 def _problem_id(row: dict[str, Any], index: int, question: str) -> str:

@@ -19,6 +19,11 @@ _TEMPLATES: dict[str, str] = {
         "Solve the following math problem. Reason step by step, then give the final "
         "answer in simplest exact form inside \\boxed{{}}.\n\nProblem: {question}"
     ),
+    "arc": (
+        "Answer the following multiple-choice question. Reason step by step, then write "
+        "the letter of the correct option on its own last line in the form "
+        "`The answer is (X)`.\n\nQuestion: {question}"
+    ),
 }
 
 

@@ -63,7 +63,11 @@ class AnswerRecord:
 
 @dataclass(frozen=True)
 class Pair:
-    """A weighted preference pair in TRL's conversational format."""
+    """A weighted preference pair in TRL's conversational format.
+
+    ``chosen_correct`` / ``rejected_correct`` say whether each side's answer equals the
+    gold answer; None when the problem has no gold.
+    """
 
     prompt: list[Message]
     chosen: list[Message]
@@ -77,6 +81,8 @@ class Pair:
     gold: str | None
     problem_id: str
     domain: str
+    chosen_correct: bool | None = None
+    rejected_correct: bool | None = None
 
 
 R = TypeVar("R")
@@ -93,7 +99,8 @@ _SCHEMAS: dict[type, dict[str, Any]] = {
     Pair: {"prompt": _MESSAGES, "chosen": _MESSAGES, "rejected": _MESSAGES,
            "weight": pl.Float64, "chosen_votes": pl.Int64, "rejected_votes": pl.Int64,
            "k": pl.Int64, "chosen_answer": pl.String, "rejected_answer": pl.String,
-           "gold": pl.String, "problem_id": pl.String, "domain": pl.String},
+           "gold": pl.String, "problem_id": pl.String, "domain": pl.String,
+           "chosen_correct": pl.Boolean, "rejected_correct": pl.Boolean},
 }
 
 

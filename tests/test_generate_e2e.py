@@ -61,7 +61,8 @@ def test_dataset_loads_with_datasets_and_matches_pairs(run_dir: Path) -> None:
     assert ds["train"].num_rows == pairs.height
     assert set(ds["train"].column_names) == {
         "prompt", "chosen", "rejected", "weight", "chosen_votes", "rejected_votes", "k",
-        "chosen_answer", "rejected_answer", "gold", "problem_id", "domain"}
+        "chosen_answer", "rejected_answer", "gold", "problem_id", "domain", "chosen_correct",
+        "rejected_correct"}
     for row in ds["train"]:
         assert row["prompt"][0]["role"] == "user"
         assert row["chosen"][0]["role"] == row["rejected"][0]["role"] == "assistant"
