@@ -6,6 +6,7 @@ import typer
 
 from scpo_data.cli.eval import evaluate
 from scpo_data.cli.generate import generate
+from scpo_data.cli.merge import merge
 from scpo_data.cli.puzzles import puzzles_app
 from scpo_data.cli.inspect import inspect
 from scpo_data.cli.push import push
@@ -30,6 +31,7 @@ app.command()(train)
 app.command("eval")(evaluate)
 app.command()(push)
 app.command()(inspect)
+app.command()(merge)
 app.add_typer(puzzles_app, name="puzzles")
 
 

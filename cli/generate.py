@@ -13,6 +13,7 @@ from scpo_data.cli.common import ModelOpt, SeedOpt, clean_errors, err_console
 from scpo_data.config import DEFAULT_K, DEFAULT_MAX_TOKENS, GenerateConfig
 from scpo_data.errors import ScpoError
 from scpo_data.pipeline import RunSummary, run_generate
+from scpo_data.shards import parse_shard
 
 
 def generate(
@@ -25,10 +26,14 @@ def generate(
         ),
     ] = "builtin",
     domain: Annotated[
-        str, typer.Option("--domain", help="Answer format and extractor: gsm8k, math or zebra.")
+        str, typer.Option("--domain", help="Answer format and extractor: gsm8k, math, zebra or arc.")
     ] = "gsm8k",
     model: ModelOpt = "embedded",
-    backend: Annotated[str, typer.Option("--backend", help="Generation backend: hf.")] = "hf",
+    backend: Annotated[
+        str,
+        typer.Option("--backend", help="Generation backend: hf (transformers, CPU/GPU), vllm (offline "
+                     "engine, pip install 'scpo-data[vllm]') or openai (any OpenAI-compatible server)."),
+    ] = "hf",
     k: Annotated[
         Optional[int],
         typer.Option("--k", min=2, help="Samples per problem (default 8; 16 for zebra)."),
@@ -45,7 +50,8 @@ def generate(
     ] = 0.5,
     synthesize: Annotated[
         Optional[int],
-        typer.Option("--synthesize", min=0, help="New problems to synthesise few-shot (default 4; zebra: 0)."),
+        typer.Option("--synthesize", min=0,
+                     help="New problems to synthesise few-shot (default 4; zebra, arc, --labels gold: 0)."),
     ] = None,
     limit: Annotated[
         Optional[int], typer.Option("--limit", min=1, help="Use at most N seed problems.")
@@ -69,6 +75,55 @@ def generate(
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="Sequences generated together (hf).")
     ] = 64,
+    labels: Annotated[
+        str,
+        typer.Option("--labels", help="Pair labels: none (vote, ScPO), gold (correct vs incorrect, "
+                     "IRPO, w=1) or mixed (gold where the problem has one, vote elsewhere)."),
+    ] = "none",
+    pairs_per_problem: Annotated[
+        int,
+        typer.Option("--pairs-per-problem", min=1, help="Gold mode: pairs per problem, cycling the "
+                     "correct and incorrect responses (IRPO: 10 for GSM8K with --k 30)."),
+    ] = 1,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume/--no-resume",
+                     help="Replay finished completions from OUT/cache.sqlite (a re-run or a run "
+                     "killed mid-way continues where it stopped); --no-resume starts afresh."),
+    ] = True,
+    dtype: Annotated[
+        str, typer.Option("--dtype", help="Model dtype (hf, vllm): auto (bf16 where the hardware runs it "
+                          "natively), float32, bfloat16, float16.")
+    ] = "float32",
+    base_url: Annotated[
+        Optional[str], typer.Option("--base-url", help="openai: API root, e.g. http://localhost:8000/v1.")
+    ] = None,
+    api_key_env: Annotated[
+        str, typer.Option("--api-key-env", help="openai: environment variable holding the API key.")
+    ] = "OPENAI_API_KEY",
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, help="openai: requests in flight at once.")
+    ] = 8,
+    tensor_parallel_size: Annotated[
+        int, typer.Option("--tensor-parallel-size", min=1, help="vllm: GPUs to shard the model over.")
+    ] = 1,
+    gpu_memory_utilization: Annotated[
+        float, typer.Option("--gpu-memory-utilization", min=0.05, max=1.0, help="vllm: GPU memory fraction.")
+    ] = 0.9,
+    max_model_len: Annotated[
+        Optional[int], typer.Option("--max-model-len", min=1, help="vllm: context length (default: the model's).")
+    ] = None,
+    extra_samples: Annotated[
+        int, typer.Option("--extra-samples", min=0, help="Extra samples for a problem whose samples all "
+                          "agree, to find a rejected response (paper: 8; 0: off).")
+    ] = 0,
+    extra_temperature: Annotated[
+        float, typer.Option("--extra-temperature", min=0.0, help="Temperature of the extra samples.")
+    ] = 1.2,
+    shard: Annotated[
+        Optional[str], typer.Option("--shard", help="I/N: process only shard I (0-based) of N, for a Slurm "
+                                    "array or several machines; join the folders with scpo-data merge.")
+    ] = None,
 ) -> None:
     """Sample k answers per problem, vote, and write weighted ScPO preference pairs.
 
@@ -80,6 +135,10 @@ def generate(
             raise ScpoError(f"--domain must be one of {', '.join(DEFAULT_K)}")
         if domain == "zebra" and synthesize:
             raise ScpoError("--synthesize does not apply to zebra: use --count to generate more puzzles")
+        if domain == "arc" and synthesize:
+            raise ScpoError("--synthesize does not apply to arc: synthesis writes open-answer problems")
+        if labels not in ("none", "gold", "mixed"):
+            raise ScpoError("--labels must be one of none, gold, mixed")
         config = GenerateConfig(
             problems=problems,
             domain=domain,  # type: ignore[arg-type]
@@ -90,7 +149,8 @@ def generate(
             top_p=top_p,
             max_tokens=max_tokens or DEFAULT_MAX_TOKENS[domain],
             tau=tau,
-            synthesize=(0 if domain == "zebra" else 4) if synthesize is None else synthesize,
+            synthesize=(0 if domain in ("zebra", "arc") or labels == "gold" else 4)
+            if synthesize is None else synthesize,
             limit=limit,
             seed=seed,
             out=str(out or Path("scpo-runs") / datetime.now().strftime("%Y%m%d-%H%M%S")),
@@ -99,6 +159,19 @@ def generate(
             sizes=sizes,
             count=count,
             batch_size=batch_size,
+            labels=labels,  # type: ignore[arg-type]
+            pairs_per_problem=pairs_per_problem,
+            resume=resume,
+            dtype=dtype,
+            base_url=base_url,
+            api_key_env=api_key_env,
+            concurrency=concurrency,
+            tensor_parallel_size=tensor_parallel_size,
+            gpu_memory_utilization=gpu_memory_utilization,
+            max_model_len=max_model_len,
+            extra_samples=extra_samples,
+            extra_temperature=extra_temperature,
+            shard=parse_shard(shard) if shard else None,
         )
         summary = run_generate(config, err_console)
         err_console.print(summary_table(summary))
@@ -119,6 +192,11 @@ def summary_table(summary: RunSummary) -> Table:
     zebra = c.get("zebra")
     if zebra and zebra["cell_agreement"] is not None:
         table.add_row("chosen/rejected cell agreement", f"{100 * zebra['cell_agreement']:.1f}%")
+    audit = c.get("audit")
+    if audit and audit["pair_accuracy"] is not None:
+        table.add_row("pair accuracy vs gold", f"{100 * audit['pair_accuracy']:.1f}%")
+    if audit and audit["vote_winner_wrong"] is not None:
+        table.add_row("vote winner wrong", f"{100 * audit['vote_winner_wrong']:.1f}%")
     table.add_row("time", f"{sum(summary.timings.values()):.0f}s")
     table.add_row("output", str(summary.out / "dataset"))
     return table

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-Domain = Literal["gsm8k", "math", "zebra"]
-BackendName = Literal["hf"]
+Domain = Literal["gsm8k", "math", "zebra", "arc"]
+#: How pairs are labelled: by vote (ScPO), by gold (IRPO), or gold where known and vote elsewhere.
+Labels = Literal["none", "gold", "mixed"]
+BackendName = Literal["hf", "vllm", "openai"]
 
 #: Default number of samples per problem for each domain (paper: 8 math, 16 ZebraLogic).
-DEFAULT_K: dict[str, int] = {"gsm8k": 8, "math": 8, "zebra": 16}
+DEFAULT_K: dict[str, int] = {"gsm8k": 8, "math": 8, "zebra": 16, "arc": 8}
 #: Default token limit per sample for each domain (grids need room for the JSON).
-DEFAULT_MAX_TOKENS: dict[str, int] = {"gsm8k": 256, "math": 384, "zebra": 1024}
+DEFAULT_MAX_TOKENS: dict[str, int] = {"gsm8k": 256, "math": 384, "zebra": 1024, "arc": 256}
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,22 @@ class GenerateConfig:
         count: Zebra puzzles to generate per size.
         batch_size: Sequences generated together by the hf backend.
         dtype: Model dtype (``float32``, ``bfloat16``; ``auto`` picks bf16 where fast).
+        labels: ``none`` (vote, ScPO), ``gold`` (IRPO: correct vs incorrect, w = 1) or
+            ``mixed`` (gold where the problem has one, vote elsewhere).
+        pairs_per_problem: Pairs per problem in gold mode (IRPO's K), cycling the correct
+            and incorrect responses.
+        resume: Replay finished completions from the run folder's request cache
+            (``cache.sqlite``); False starts from an empty cache. Does not change the output.
+        base_url: ``openai`` backend: the API root (``http://HOST:PORT/v1``).
+        api_key_env: ``openai`` backend: environment variable holding the API key.
+        concurrency: ``openai`` backend: requests in flight at once.
+        tensor_parallel_size: ``vllm`` backend: GPUs to shard the model over.
+        gpu_memory_utilization: ``vllm`` backend: fraction of GPU memory it may use.
+        max_model_len: ``vllm`` backend: context length (None: the model's).
+        extra_samples: Extra samples for a problem whose k samples all agree (no rejected
+            candidate); 0 disables (paper: 8).
+        extra_temperature: Temperature of the extra samples (paper: 1.2).
+        shard: ``(i, N)``: process only the problems of shard i of N (None: all).
     """
 
     problems: str = "builtin"
@@ -61,6 +79,18 @@ class GenerateConfig:
     count: int = 4
     batch_size: int = 64
     dtype: str = "float32"
+    labels: Labels = "none"
+    pairs_per_problem: int = 1
+    resume: bool = True
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    concurrency: int = 8
+    tensor_parallel_size: int = 1
+    gpu_memory_utilization: float = 0.9
+    max_model_len: int | None = None
+    extra_samples: int = 0
+    extra_temperature: float = 1.2
+    shard: tuple[int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration as a plain JSON-serialisable dict."""

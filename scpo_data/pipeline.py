@@ -18,18 +18,22 @@ from typing import Any
 from rich.console import Console
 
 from scpo_data import records as rec
-from scpo_data.answers import extract_answers
-from scpo_data.backends import get_backend
+from scpo_data.answers import extract_answers, gold_keys
+from scpo_data.backends import BackendOptions, get_backend
 from scpo_data.backends.base import SamplingParams
 from scpo_data.cache import CachedBackend, cache_line, open_cache, resumable
 from scpo_data.config import GenerateConfig
+from scpo_data.extra import extra_samples
 from scpo_data.dataset import export_dataset
+from scpo_data.errors import ScpoError
 from scpo_data.manifest import build_manifest
-from scpo_data.models import resolve_model
+from scpo_data.models import ModelRef, resolve_model
+from scpo_data.pair_audit import audit_summary
 from scpo_data.pairs import build_pairs
 from scpo_data.problems import BUILTIN, load_problems, puzzle_problems
 from scpo_data.progress import stage
 from scpo_data.sampling import sample_problems
+from scpo_data.shards import select_shard, shard_seed, shard_share
 from scpo_data.synthesis import synthesize
 from scpo_data.zebra_stats import zebra_summary
 
@@ -46,7 +50,9 @@ class RunSummary:
     timings: dict[str, float]
 
 
-class _Timer:
+class Timer:
+    """Wall-clock timings of named stages (``with timer(name): ...``)."""
+
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
 
@@ -64,25 +70,35 @@ def run_generate(config: GenerateConfig, console: Console | None = None) -> RunS
         ScpoError: On bad input (problems source, fields, model).
     """
     console = console or Console(stderr=True)
-    timer = _Timer()
+    timer = Timer()
     with timer("load"):
         seeds = _seed_problems(config)
+        if config.labels == "gold" and all(p.gold is None for p in seeds):
+            raise ScpoError(f"--labels gold needs gold answers, and {config.problems} has none "
+                            "(name the column with --answer-field)")
         model = resolve_model(config.model)
         out = Path(config.out)
-        backend = CachedBackend(get_backend(config.backend, model, config.batch_size, config.dtype),
-                                open_cache(out, config.resume), model)
+        engine = get_backend(config.backend, model, config.batch_size, config.dtype, backend_options(config))
+        backend = CachedBackend(engine, open_cache(out, config.resume), model)
     params = SamplingParams(config.k, config.temperature, config.top_p, config.max_tokens, config.seed)
 
     with resumable(backend.cache), timer("synthesis"), \
-            stage(console, "synthesis", config.synthesize, "problems") as bar:
-        new = synthesize(backend, seeds, config.synthesize, config.domain, SYNTHESIS_MAX_TOKENS,
-                         config.temperature, config.top_p, config.seed, progress=_only_tokens(bar))
-    problems = [*seeds, *new]
+            stage(console, "synthesis", shard_share(config.synthesize, config.shard), "problems") as bar:
+        new = synthesize(backend, seeds, shard_share(config.synthesize, config.shard), config.domain,
+                         SYNTHESIS_MAX_TOKENS, config.temperature, config.top_p,
+                         shard_seed(config.seed, config.shard), progress=_only_tokens(bar))
+    problems = [*select_shard(seeds, config.shard), *new]
     rec.write_records(problems, rec.Problem, out / rec.PROBLEMS_FILE)
 
     with resumable(backend.cache), timer("sampling"), \
             stage(console, "sampling", len(problems) * config.k) as bar:
         samples = sample_problems(backend, problems, params, bar)
+    if config.extra_samples:
+        extra = SamplingParams(config.extra_samples, config.extra_temperature, config.top_p,
+                               config.max_tokens, config.seed + 1)
+        with resumable(backend.cache), timer("extra_samples"), \
+                stage(console, "extra samples", len(problems) * config.extra_samples) as bar:
+            samples += extra_samples(backend, problems, samples, config.domain, extra, bar)
     backend.cache.close()
     console.print(cache_line(backend.stats), highlight=False)
     rec.write_records(samples, rec.Sample, out / rec.SAMPLES_FILE)
@@ -90,14 +106,36 @@ def run_generate(config: GenerateConfig, console: Console | None = None) -> RunS
     with timer("answers"):
         answers = extract_answers(samples, config.domain, problems)
     rec.write_records(answers, rec.AnswerRecord, out / rec.ANSWERS_FILE)
+    origin = {"seed_problems": len(problems) - len(new), "synthesized": len(new)}
+    return finish_run(config, model, problems, samples, answers, timer, origin, backend.stats.to_dict())
 
+
+def finish_run(
+    config: GenerateConfig,
+    model: ModelRef,
+    problems: list[rec.Problem],
+    samples: list[rec.Sample],
+    answers: list[rec.AnswerRecord],
+    timer: Timer,
+    origin: dict[str, int],
+    cache: dict[str, int],
+) -> RunSummary:
+    """Votes, pairs, counts, the dataset folder and the manifest, from finished samples.
+
+    Shared by ``generate`` and ``merge`` (which joins shard folders' records and
+    finishes them here). ``origin`` holds the seed/synthesised problem counts and
+    ``cache`` the request-cache counts.
+    """
+    out = Path(config.out)
     with timer("pairs"):
-        pairs, stats = build_pairs(problems, samples, answers, config.tau_votes, config.seed)
+        gold = gold_keys(problems, config.domain)
+        pairs, stats = build_pairs(problems, samples, answers, config.tau_votes, config.seed,
+                                   labels=config.labels, pairs_per_problem=config.pairs_per_problem,
+                                   gold=gold)
     rec.write_records(pairs, rec.Pair, out / rec.PAIRS_FILE)
 
     counts = {
-        "seed_problems": len(seeds),
-        "synthesized": len(new),
+        **origin,
         "problems": len(problems),
         "samples": len(samples),
         "tokens": sum(s.n_tokens for s in samples),
@@ -108,7 +146,9 @@ def run_generate(config: GenerateConfig, console: Console | None = None) -> RunS
         "pairs": stats.pairs,
         "skipped": dict(stats.skipped),
         "mean_weight": sum(p.weight for p in pairs) / len(pairs) if pairs else 0.0,
-        "cache": backend.stats.to_dict(),
+        "pairs_by_label": dict(stats.by_label),
+        "audit": audit_summary(problems, answers, pairs, gold),
+        "cache": cache,
     }
     if config.domain == "zebra":
         counts["zebra"] = zebra_summary(problems, answers, pairs)
@@ -125,6 +165,12 @@ def _seed_problems(config: GenerateConfig) -> list[rec.Problem]:
     return load_problems(
         config.problems, config.domain, config.question_field, config.answer_field, config.limit
     )
+
+
+def backend_options(config: GenerateConfig) -> BackendOptions:
+    """The engine settings of ``config`` (openai server, vLLM parallelism and memory)."""
+    return BackendOptions(config.base_url, config.api_key_env, config.concurrency,
+                          config.tensor_parallel_size, config.gpu_memory_utilization, config.max_model_len)
 
 
 def _only_tokens(bar: Callable[[int, int], None]) -> Callable[[int, int], None]:
