@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from scpo_data.backends import BackendOptions
 from scpo_data.cli.common import ModelOpt, SeedOpt, clean_errors, err_console
 from scpo_data.config import DEFAULT_K, DEFAULT_MAX_TOKENS
 from scpo_data.errors import ScpoError
@@ -26,7 +27,9 @@ def evaluate(
         str, typer.Option("--domain", help="Prompt and extractor: gsm8k, math, zebra or arc.")
     ],
     model: ModelOpt = "embedded",
-    backend: Annotated[str, typer.Option("--backend", help="Generation backend: hf.")] = "hf",
+    backend: Annotated[
+        str, typer.Option("--backend", help="Generation backend: hf, vllm or openai (see generate --help).")
+    ] = "hf",
     k: Annotated[
         Optional[int], typer.Option("--k", min=1, help="Samples per problem for maj@k (default 8; 16 zebra).")
     ] = None,
@@ -55,6 +58,18 @@ def evaluate(
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="Sequences generated together (hf).")
     ] = 64,
+    dtype: Annotated[
+        str, typer.Option("--dtype", help="Model dtype (hf, vllm): auto, float32, bfloat16, float16.")
+    ] = "float32",
+    base_url: Annotated[
+        Optional[str], typer.Option("--base-url", help="openai: API root, e.g. http://localhost:8000/v1.")
+    ] = None,
+    api_key_env: Annotated[
+        str, typer.Option("--api-key-env", help="openai: environment variable holding the API key.")
+    ] = "OPENAI_API_KEY",
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, help="openai: requests in flight at once.")
+    ] = 8,
     resume: Annotated[
         bool,
         typer.Option("--resume/--no-resume", help="Replay finished completions from OUT/cache.sqlite; "
@@ -86,7 +101,9 @@ def evaluate(
             question_field=question_field,
             answer_field=answer_field,
             batch_size=batch_size,
+            dtype=dtype,
             resume=resume,
+            options=BackendOptions(base_url=base_url, api_key_env=api_key_env, concurrency=concurrency),
         )
         report = run_eval(config, err_console)
         console = Console()

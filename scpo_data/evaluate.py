@@ -35,7 +35,7 @@ from rich.console import Console
 
 from scpo_data import records as rec
 from scpo_data.answers import extract_answers, gold_keys
-from scpo_data.backends import get_backend
+from scpo_data.backends import BackendOptions, get_backend
 from scpo_data.backends.base import SamplingParams
 from scpo_data.cache import CachedBackend, cache_line, open_cache, resumable
 from scpo_data.errors import ScpoError
@@ -76,6 +76,7 @@ class EvalConfig:
         batch_size: Sequences generated together by the hf backend.
         dtype: Model dtype.
         resume: Replay finished completions from the folder's request cache.
+        options: Engine settings of the ``openai`` and ``vllm`` backends.
     """
 
     data: str
@@ -94,6 +95,7 @@ class EvalConfig:
     batch_size: int = 64
     dtype: str = "float32"
     resume: bool = True
+    options: BackendOptions = BackendOptions()
 
 
 @dataclass(frozen=True)
@@ -133,8 +135,8 @@ def run_eval(config: EvalConfig, console: Console | None = None) -> dict[str, An
                         "(name the column with --answer-field)")
     model = resolve_model(config.model)
     out = Path(config.out)
-    backend = CachedBackend(get_backend(config.backend, model, config.batch_size, config.dtype),
-                            open_cache(out, config.resume), model)
+    engine = get_backend(config.backend, model, config.batch_size, config.dtype, config.options)
+    backend = CachedBackend(engine, open_cache(out, config.resume), model)
     greedy_params = SamplingParams(1, 0.0, 1.0, config.max_tokens, config.seed)
     sampled_params = SamplingParams(config.k, config.temperature, config.top_p, config.max_tokens, config.seed)
     with resumable(backend.cache):
