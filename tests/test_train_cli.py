@@ -72,8 +72,23 @@ def test_train_saves_a_loadable_model_and_honours_the_flags(
     out = tmp_path / "out"
 
     result = invoke(
-        "train", "--data", str(run_dir), "--model", str(tiny_model_dir), "--out", str(out),
-        "--config", str(options), "--mode", mode, "--batch-size", "2", "--lr", "1e-3", "--beta", "0.3",
+        "train",
+        "--data",
+        str(run_dir),
+        "--model",
+        str(tiny_model_dir),
+        "--out",
+        str(out),
+        "--config",
+        str(options),
+        "--mode",
+        mode,
+        "--batch-size",
+        "2",
+        "--lr",
+        "1e-3",
+        "--beta",
+        "0.3",
     )
 
     assert result.exit_code == 0, result.output

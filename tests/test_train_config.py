@@ -14,7 +14,9 @@ from scpo_data.train_config import ScpoConfig, bf16_supported, build_config, rea
     ("mode", "beta", "alpha", "use_weights"),
     [("scpo", 0.5, 1.0, True), ("irpo", 0.1, 1.0, False), ("dpo", 0.1, 0.0, False)],
 )
-def test_modes_bring_the_paper_defaults(tmp_path: Path, mode: str, beta: float, alpha: float, use_weights: bool) -> None:
+def test_modes_bring_the_paper_defaults(
+    tmp_path: Path, mode: str, beta: float, alpha: float, use_weights: bool
+) -> None:
     config = ScpoConfig(str(tmp_path), mode=mode)
     assert (config.beta, config.alpha, config.use_weights) == (beta, alpha, use_weights)
 
@@ -34,7 +36,13 @@ def test_scpo_defaults_differ_from_dpo_config_where_the_paper_says(tmp_path: Pat
 
 @pytest.mark.parametrize(
     "options",
-    [{"mode": "kto"}, {"loss_type": ["ipo"]}, {"loss_type": ["sigmoid", "sft"]}, {"ld_alpha": 0.5}, {"use_weighting": True}],
+    [
+        {"mode": "kto"},
+        {"loss_type": ["ipo"]},
+        {"loss_type": ["sigmoid", "sft"]},
+        {"ld_alpha": 0.5},
+        {"use_weighting": True},
+    ],
 )
 def test_invalid_modes_and_other_losses_are_refused(tmp_path: Path, options: dict) -> None:
     with pytest.raises(ValueError):

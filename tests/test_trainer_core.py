@@ -236,11 +236,14 @@ def test_weight_column_survives_column_pruning(tokenizer: Any, tmp_path: Any) ->
     assert not {"chosen_votes", "domain", "gold", "prompt"} & set(batch)
 
 
-@pytest.mark.parametrize(("mode", "with_weight", "mean_weight"), [
-    ("scpo", True, sum(WEIGHTS) / len(WEIGHTS)),
-    ("scpo", False, 1.0),
-    ("irpo", True, 1.0),
-])
+@pytest.mark.parametrize(
+    ("mode", "with_weight", "mean_weight"),
+    [
+        ("scpo", True, sum(WEIGHTS) / len(WEIGHTS)),
+        ("scpo", False, 1.0),
+        ("irpo", True, 1.0),
+    ],
+)
 def test_training_uses_weights_only_in_scpo_mode_with_the_column(
     tokenizer: Any, tmp_path: Any, mode: str, with_weight: bool, mean_weight: float
 ) -> None:
