@@ -137,6 +137,9 @@ def generate(
             raise ScpoError("--synthesize does not apply to zebra: use --count to generate more puzzles")
         if domain == "arc" and synthesize:
             raise ScpoError("--synthesize does not apply to arc: synthesis writes open-answer problems")
+        if domain == "arc" and problems == "builtin":
+            raise ScpoError("--domain arc needs multiple-choice problems: --problems FILE with question, "
+                            "choices and answerKey (e.g. ARC-Challenge)")
         if labels not in ("none", "gold", "mixed"):
             raise ScpoError("--labels must be one of none, gold, mixed")
         config = GenerateConfig(
