@@ -16,7 +16,7 @@ from polars.testing import assert_frame_equal
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
 #: 2 problems x 4 samples in batches of 2: four units, each committed as it finishes.
-ARGS = ["generate", "--limit", "2", "--k", "4", "--max-tokens", "48", "--synthesize", "0",
+ARGS = ["generate", "--limit", "2", "--k", "4", "--max-tokens", "32", "--synthesize", "0",
         "--tau", "0.25", "--seed", "3", "--batch-size", "2"]
 
 
@@ -40,7 +40,7 @@ def cached(out: Path) -> int:
 
 def stop_when(proc: subprocess.Popen[str], out: Path, at_least: int, sig: int) -> None:
     """Send ``sig`` as soon as ``at_least`` completions are committed, while the run is busy."""
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + 1800
     while cached(out) < at_least:
         assert proc.poll() is None, proc.communicate()[1][-2000:]
         assert time.monotonic() < deadline, "the run made no progress"
@@ -65,7 +65,7 @@ def test_interrupt_kill_resume_gives_the_uninterrupted_dataset(tmp_path: Path) -
 
     proc = start(run)
     stop_when(proc, run, 2, signal.SIGINT)
-    _, err = proc.communicate(timeout=600)
+    _, err = proc.communicate(timeout=1800)
     assert proc.returncode == 130, err[-2000:]
     last = err.strip().splitlines()[-1]
     assert "interrupted" in last and "run the same command again to resume" in last, err[-2000:]
@@ -75,23 +75,23 @@ def test_interrupt_kill_resume_gives_the_uninterrupted_dataset(tmp_path: Path) -
 
     proc = start(run)
     stop_when(proc, run, saved + 2, signal.SIGKILL)
-    proc.communicate(timeout=600)
+    proc.communicate(timeout=1800)
     assert proc.returncode == -signal.SIGKILL
     killed_at = cached(run)
     assert killed_at < 8 and not (run / "manifest.json").exists()
 
-    _, err = ref_proc.communicate(timeout=900)
+    _, err = ref_proc.communicate(timeout=1800)
     assert ref_proc.returncode == 0, err[-2000:]
 
     resumed = subprocess.run([sys.executable, "-m", "scpo_data", *ARGS, "--out", str(run)],
-                             capture_output=True, text=True, env=ENV, timeout=900)
+                             capture_output=True, text=True, env=ENV, timeout=1800)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"cache: {killed_at} completions replayed, {8 - killed_at} generated" in resumed.stderr
     for name, frame in frames(reference).items():
         assert_frame_equal(frames(run)[name], frame, obj=name)
 
     again = subprocess.run([sys.executable, "-m", "scpo_data", *ARGS, "--out", str(run)],
-                           capture_output=True, text=True, env=ENV, timeout=900)
+                           capture_output=True, text=True, env=ENV, timeout=1800)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "cache: 8 completions replayed, 0 generated in 0 model calls" in again.stderr
     for name, frame in frames(reference).items():
