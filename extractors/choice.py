@@ -10,6 +10,13 @@ in order, at
    whole line, or the text of exactly one option inside it;
 4. the last ``(C)`` or line-opening ``C)`` anywhere.
 
+Within each of 1-3: a letter that opens it (``C)``, ``(C)``, ``C.``, ``C``), else the text
+of exactly one option (compared as written, spaces collapsed, then case- and
+punctuation-folded; an option whose text lies inside another matching one's does not
+count), else, in a box or after an answer phrase, a letter followed by more words
+(``C because ...``). So "The answer is A mouse runs ..." names the option with that text,
+not option A.
+
 The option texts come from the problem: :func:`parse_options` reads them from a question
 that lists them as ``A) ...`` lines (the form :func:`format_question` writes), and
 :meth:`ChoiceExtractor.extract` takes them as ``options``. Without options any letter
@@ -117,16 +124,45 @@ class ChoiceExtractor(Extractor):
     def _letter(
         candidate: str, head: re.Pattern[str], allowed: set[str], options: Mapping[str, str] | None
     ) -> str | None:
-        """The letter an answer string names: a leading letter, else the one option text in it."""
-        match = head.match(candidate)
-        if match:
-            letter = match["letter"]
-            # A lower-case letter counts only when it stands alone ("answer: c"), not as a word ("a cat").
-            if letter.isupper() or re.fullmatch(r"[\s*_`\"'\[(]*[a-j][\s*_`\"'\]).:]*", candidate):
-                return letter.upper() if letter.upper() in allowed else None
-        if not options:
+        """The letter an answer string names: a letter that opens it (``C)``, ``(C)``, ``C.``),
+        else the one option whose text it holds, else (after an answer phrase) a letter
+        followed by more words (``C because ...``)."""
+        for pattern in dict.fromkeys((_HEAD_LETTER, None, head)):
+            letter = _option_text(candidate, options) if pattern is None else _opening_letter(candidate, pattern)
+            if letter is not None:
+                return letter if letter in allowed else None
+        return None
+
+
+def _opening_letter(candidate: str, pattern: re.Pattern[str]) -> str | None:
+    """The letter ``pattern`` finds at the start; a lower-case one only when it stands alone."""
+    match = pattern.match(candidate)
+    if not match:
+        return None
+    letter = match["letter"]
+    if letter.isupper() or re.fullmatch(r"[\s*_`\"'\[(]*[a-j][\s*_`\"'\]).:]*", candidate):
+        return letter.upper()
+    return None
+
+
+def _option_text(candidate: str, options: Mapping[str, str] | None) -> str | None:
+    """The label of the one option whose text the candidate holds: compared as written
+    (spaces collapsed, so ``+1`` and ``-1`` differ), else case- and punctuation-folded. An
+    option whose text lies inside another matching option's text does not count."""
+    if not options:
+        return None
+    for norm in (_squash, _fold):
+        text = f" {norm(candidate)} "
+        hits = {label.upper(): norm(option) for label, option in options.items()
+                if norm(option) and re.search(rf"(?<!\w){re.escape(norm(option))}(?!\w)", text)}
+        longest = [label for label, option in hits.items()
+                   if not any(option != other and option in other for other in hits.values())]
+        if len(longest) == 1:
+            return longest[0]
+        if longest:
             return None
-        folded = f" {_fold(candidate)} "
-        hits = [label.upper() for label, option in options.items()
-                if _fold(option) and f" {_fold(option)} " in folded]
-        return hits[0] if len(hits) == 1 else None
+    return None
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split()).rstrip(".")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from scpo_data.extractors import get_extractor
 from scpo_data.extractors.choice import ChoiceExtractor, format_question, parse_options
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 OPTIONS = {
     "A": "Planetary density will decrease.",
@@ -76,3 +80,41 @@ def test_question_round_trip_and_batch_in_context() -> None:
 def test_other_extractors_ignore_questions() -> None:
     answers = get_extractor("gsm8k").extract_batch_in_context(["#### 12"], ["A) 12"])
     assert answers[0].key == "12"
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "key"),
+    [
+        # an option text that opens with the article "A" is not the letter A
+        ("The answer is A mouse runs from a coyote.", {"A": "A tiger hunts a deer.", "B": "A mouse runs from a coyote."}, "B"),
+        # one option's text inside another's: the longer one that matches wins
+        ("The answer is health of the living organisms in the environment",
+         {"A": "living organisms in the environment", "B": "health of the living organisms in the environment"}, "B"),
+        # signs and case are kept before folding
+        ("The answer is -1", {"A": "+1", "B": "-1"}, "B"),
+        ("The answer is Rr", {"A": "rr", "B": "Rr", "C": "RR"}, "B"),
+    ],
+)
+def test_option_texts_that_look_alike(text: str, options: dict[str, str], key: str) -> None:
+    assert ChoiceExtractor().extract(text, options).key == key
+
+
+
+def test_every_arc_challenge_option_maps_back_to_its_letter() -> None:
+    from scpo_data.problems import load_problems
+
+    problems = load_problems(str(DATA / "arc" / "ARC-Challenge-test.jsonl"), "arc")
+    forms = ["Thinking...\nThe answer is ({L}).", "\\boxed{{{L}}}", "So:\n{L}) {T}", "The answer is {T}"]
+    extractor = ChoiceExtractor()
+    misses = {form: 0 for form in forms}
+    total = 0
+    for problem in problems:
+        options = parse_options(problem.question)
+        for label, text in options.items():
+            total += 1
+            for form in forms:
+                misses[form] += extractor.extract(form.format(L=label, T=text), options).key != label
+    assert total == 4687
+    assert misses["Thinking...\nThe answer is ({L})."] == misses["\\boxed{{{L}}}"] == misses["So:\n{L}) {T}"] == 0
+    # the one miss: an option whose text is the letter "C" (carbon) of another option
+    assert misses["The answer is {T}"] == 1
