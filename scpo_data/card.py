@@ -140,7 +140,7 @@ def render_card(
         versions=[(n, v) for n, v in manifest.get("versions", {}).items() if v],
         stages=stage_rows(manifest.get("counts", {}), pairs.height),
         sweep=_sweep_rows(manifest),
-        parse_rate=_percent(manifest.get("counts", {}).get("parse_rate")),
+        parse_rate=percent(manifest.get("counts", {}).get("parse_rate")),
         statuses=_statuses(manifest),
         margins=margin_rows(pairs),
         margin_plot=margin_plot,
@@ -150,7 +150,8 @@ def render_card(
     return str(card)
 
 
-def _percent(value: float | None) -> str:
+def percent(value: float | None) -> str:
+    """A share as ``12.3%`` (``—`` when unknown)."""
     return "—" if value is None else f"{100 * value:.1f}%"
 
 
@@ -211,7 +212,7 @@ def _sweep_rows(manifest: Mapping[str, Any]) -> list[tuple[str, str, str, str, s
     for row in audit.get("tau_sweep") or []:
         gap = row.get("gap")
         rows.append((f"{row['tau']:.1f} ({row.get('tau_votes', 0):g} votes)", str(row.get("pairs", "—")),
-                     _percent(row.get("chosen_accuracy")), _percent(row.get("rejected_accuracy")),
+                     percent(row.get("chosen_accuracy")), percent(row.get("rejected_accuracy")),
                      "—" if gap is None else f"{100 * gap:+.1f}"))
     return rows
 
@@ -219,11 +220,11 @@ def _sweep_rows(manifest: Mapping[str, Any]) -> list[tuple[str, str, str, str, s
 def _statuses(manifest: Mapping[str, Any]) -> list[tuple[str, int, str]]:
     status = manifest.get("counts", {}).get("answer_status", {})
     total = sum(status.values())
-    return [(name, n, _percent(n / total)) for name, n in sorted(status.items(), key=lambda kv: -kv[1])]
+    return [(name, n, percent(n / total)) for name, n in sorted(status.items(), key=lambda kv: -kv[1])]
 
 
 def _accuracy_view(accuracy: Any) -> dict[str, Any] | None:
     if accuracy is None or accuracy.chosen is None:
         return None
-    return {"pairs": accuracy.pairs, "with_gold": accuracy.with_gold, "chosen": _percent(accuracy.chosen),
-            "rejected": _percent(accuracy.rejected), "gap": f"{100 * accuracy.gap:+.1f} points"}
+    return {"pairs": accuracy.pairs, "with_gold": accuracy.with_gold, "chosen": percent(accuracy.chosen),
+            "rejected": percent(accuracy.rejected), "gap": f"{100 * accuracy.gap:+.1f} points"}

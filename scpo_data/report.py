@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from scpo_data.audit import DEFAULT_TAUS, Accuracy, TauRow, load_vote_tables, pair_accuracy, pair_tau_sweep, tau_sweep
-from scpo_data.card import card_summary, margin_counts, margin_rows, stage_rows
+from scpo_data.card import card_summary, margin_counts, margin_rows, percent, stage_rows
 from scpo_data.errors import ScpoError
 from scpo_data.plots import margin_histogram, status_plot, tau_sweep_plot
 from scpo_data.records import ANSWERS_FILE, MANIFEST_FILE, PAIRS_FILE, PROBLEMS_FILE
@@ -130,10 +130,6 @@ def plain(text: object, limit: int = 200) -> Text:
     return Text(value)
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
-
-
 def render(inspection: Inspection, console: Console, examples: int = 3) -> None:
     """Print the inspection as rich tables."""
     s = inspection.summary
@@ -152,7 +148,7 @@ def render(inspection: Inspection, console: Console, examples: int = 3) -> None:
         for col in ("status", "samples", "share"):
             status.add_column(col, justify="left" if col == "status" else "right")
         for name, n in sorted(inspection.statuses.items(), key=lambda kv: -kv[1]):
-            status.add_row(plain(name), str(n), _percent(n / total))
+            status.add_row(plain(name), str(n), percent(n / total))
         console.print(status)
 
     margins = Table(title="Vote margins V(chosen) - V(rejected)")
@@ -166,7 +162,7 @@ def render(inspection: Inspection, console: Console, examples: int = 3) -> None:
     acc = inspection.accuracy
     if acc.chosen is not None:
         console.print(Text(f"pairs vs gold: {acc.with_gold} of {acc.pairs} labelled, chosen correct "
-                           f"{_percent(acc.chosen)}, rejected correct {_percent(acc.rejected)}"))
+                           f"{percent(acc.chosen)}, rejected correct {percent(acc.rejected)}"))
     sweep = Table(title="Tau sweep", caption=inspection.sweep_note)
     for col in ("tau", "votes", "pairs kept", "with gold", "chosen acc", "rejected acc", "gap"):
         sweep.add_column(col, justify="right")
@@ -174,7 +170,7 @@ def render(inspection: Inspection, console: Console, examples: int = 3) -> None:
         a = row.accuracy
         gap = "—" if a.gap is None else f"{100 * a.gap:+.1f}"
         sweep.add_row(f"{row.tau:.2f}", f"{row.tau_votes:g}", str(a.pairs), str(a.with_gold),
-                      _percent(a.chosen), _percent(a.rejected), gap)
+                      percent(a.chosen), percent(a.rejected), gap)
     console.print(sweep)
 
     if examples and inspection.pairs.height:
