@@ -48,7 +48,7 @@ _DEGREES = re.compile(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)|\\circ|\\degree|°")
 _PERCENT = re.compile(r"\\?%")
 _FRAC_VARIANTS = re.compile(r"\\[dtc]frac")
 _TEXT_CMD = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox|operatorname)\s*\{([^{}]*)\}")
-_TRAILING_TEXT = re.compile(r"^(.*?\S)\s*\\(?:text|textbf|textrm|mathrm|mbox)\s*\{\s*[^{}]*\}\s*(?:\^\s*\{?\d\}?)?$")
+_TRAILING_TEXT = re.compile(r"^(.*?\S)\s*\\(?:text|textbf|textrm|mathrm|mbox)\s*\{\s*[^{}]*\}\s*(?:\^\s*\{?\d+\}?)?$")
 _THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+)(?![\d,]|\.\d*,)")
 _TRAILING_WORDS = re.compile(r"^(-?\s*\\?\$?\s*[\d.,/]+)\s+[A-Za-z]{2,}(?:[\s.]+[A-Za-z]+)*\.?$")
 _LEADING_DOLLAR = re.compile(r"^(-?)\s*\\\$\s*")
@@ -232,7 +232,7 @@ def clean_answer(answer: str) -> str:
         The cleaned answer (possibly empty).
     """
     answer = _strip_delimiters(answer[:MAX_ANSWER_CHARS].translate(_UNICODE))
-    answer = re.sub(r",\\!\s*", ",", answer).replace("\\!", "")
+    answer = _strip_group_braces(re.sub(r",\s*\\!\s*", ",", answer).replace("\\!", ""))
     answer = _SPACING.sub(" ", answer)
     answer = _LEADING_RELATION.sub("", _PHANTOM.sub("", answer))
     answer = _LEFT_RIGHT.sub(r"\1", answer)
