@@ -121,7 +121,8 @@ class ScpoConfig(DPOConfig):
         self.alpha = defaults.alpha if self.alpha is None else self.alpha
         if self.bf16 is None and not self.fp16:
             self.bf16 = bf16_supported()
-            self.use_cpu = self.use_cpu or (self.bf16 and not torch.accelerator.is_available())
+        if self.bf16 and not torch.accelerator.is_available():
+            self.use_cpu = True  # transformers accepts bf16 without a GPU only with use_cpu
         super().__post_init__()
         for name, allowed in _FIXED_LOSS_FIELDS.items():
             if getattr(self, name) != allowed:
