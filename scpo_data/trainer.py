@@ -218,9 +218,10 @@ class ScpoTrainer(DPOTrainer):
             "nll": nll,
             "weight": weights,
         }
-        for name, values in per_pair.items():
-            gathered = self.accelerator.gather_for_metrics(values.detach())
-            self._metrics[mode][name].append(gathered.float().mean().item())
+        gather = self.accelerator.gather_for_metrics
+        means = torch.stack([gather(values.detach()).float().mean() for values in per_pair.values()]).tolist()
+        for name, mean in zip(per_pair, means, strict=True):  # one device sync for all of them
+            self._metrics[mode][name].append(mean)
 
 
 def train_model(data: str, model: str, config: ScpoConfig) -> dict[str, float]:
