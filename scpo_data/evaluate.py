@@ -53,6 +53,9 @@ RESULTS_FILE = "results.parquet"
 REPORT_FILE = "report.json"
 #: Problem-meta fields that MATH results are broken down by.
 MATH_GROUPS = ("level", "subject")
+_RESULT_SCHEMA = {"problem_id": pl.String, "gold": pl.String, "greedy_answer": pl.String,
+                  "greedy_correct": pl.Boolean, "maj_answer": pl.String, "maj_votes": pl.Int64,
+                  "maj_correct": pl.Boolean}
 
 
 @dataclass(frozen=True)
@@ -163,11 +166,6 @@ def run_eval(config: EvalConfig, console: Console | None = None) -> dict[str, An
                       out / RESULTS_FILE)
     rec.write_json(report, out / REPORT_FILE)
     return report
-
-
-_RESULT_SCHEMA = {"problem_id": pl.String, "gold": pl.String, "greedy_answer": pl.String,
-                  "greedy_correct": pl.Boolean, "maj_answer": pl.String, "maj_votes": pl.Int64,
-                  "maj_correct": pl.Boolean}
 
 
 def score(
