@@ -135,55 +135,55 @@ def render(inspection: Inspection, console: Console, examples: int = 3) -> None:
     s = inspection.summary
     console.print(Text(f"{inspection.kind} {inspection.path}: domain {s.get('domain')}, labels "
                        f"{s.get('labels', 'none')}, k {s.get('k')}, tau {s.get('tau')}, model {s.get('model')}"))
-    stages = Table(title="Stage counts")
-    stages.add_column("stage")
-    stages.add_column("count", justify="right")
-    for name, value in inspection.stages:
-        stages.add_row(name, value)
-    console.print(stages)
-
+    console.print(_table("Stage counts", ("stage", "count"), inspection.stages))
     if inspection.statuses:
         total = sum(inspection.statuses.values())
-        status = Table(title="Answers by status (parse rate = share with a key)")
-        for col in ("status", "samples", "share"):
-            status.add_column(col, justify="left" if col == "status" else "right")
-        for name, n in sorted(inspection.statuses.items(), key=lambda kv: -kv[1]):
-            status.add_row(plain(name), str(n), percent(n / total))
-        console.print(status)
-
-    margins = Table(title="Vote margins V(chosen) - V(rejected)")
-    for col in ("margin", "weight", "pairs", ""):
-        margins.add_column(col, justify="right" if col else "left")
-    top = max((n for _, _, n in inspection.margins), default=0)
-    for margin, weight, n in inspection.margins:
-        margins.add_row(str(margin), weight, str(n), "█" * max(1, round(30 * n / top)))
-    console.print(margins)
-
+        rows = [(plain(name), str(n), percent(n / total))
+                for name, n in sorted(inspection.statuses.items(), key=lambda kv: -kv[1])]
+        console.print(_table("Answers by status (parse rate = share with a key)", ("status", "samples", "share"),
+                             rows))
+    if inspection.margins:
+        top = max(n for _, _, n in inspection.margins)
+        rows = [(str(m), w, str(n), "█" * max(1, round(30 * n / top))) for m, w, n in inspection.margins]
+        console.print(_table("Vote margins V(chosen) - V(rejected)", ("margin", "weight", "pairs", ""), rows))
+    else:
+        console.print(Text("no pairs (the stage counts say why; the sweep shows looser thresholds)"))
     acc = inspection.accuracy
     if acc.chosen is not None:
         console.print(Text(f"pairs vs gold: {acc.with_gold} of {acc.pairs} labelled, chosen correct "
                            f"{percent(acc.chosen)}, rejected correct {percent(acc.rejected)}"))
-    sweep = Table(title="Tau sweep", caption=inspection.sweep_note)
-    for col in ("tau", "votes", "pairs kept", "with gold", "chosen acc", "rejected acc", "gap"):
-        sweep.add_column(col, justify="right")
-    for row in inspection.sweep:
-        a = row.accuracy
-        gap = "—" if a.gap is None else f"{100 * a.gap:+.1f}"
-        sweep.add_row(f"{row.tau:.2f}", f"{row.tau_votes:g}", str(a.pairs), str(a.with_gold),
-                      percent(a.chosen), percent(a.rejected), gap)
+    rows = [(f"{r.tau:.2f}", f"{r.tau_votes:g}", str(r.accuracy.pairs), str(r.accuracy.with_gold),
+             percent(r.accuracy.chosen), percent(r.accuracy.rejected),
+             "—" if r.accuracy.gap is None else f"{100 * r.accuracy.gap:+.1f}") for r in inspection.sweep]
+    sweep = _table("Tau sweep", ("tau", "votes", "pairs kept", "with gold", "chosen acc", "rejected acc", "gap"),
+                   rows)
+    sweep.caption = inspection.sweep_note
     console.print(sweep)
-
     if examples and inspection.pairs.height:
-        ex = Table(title=f"Example pairs ({min(examples, inspection.pairs.height)} of {inspection.pairs.height})",
-                   show_lines=True)
-        for col in ("problem", "chosen (votes: answer)", "rejected (votes: answer)", "gold"):
-            ex.add_column(col, overflow="fold")
-        for row in inspection.pairs.head(examples).iter_rows(named=True):
-            ex.add_row(plain(row["prompt"][-1]["content"], 160),
-                       plain(f"{row['chosen_votes']}: {row['chosen_answer']}\n{row['chosen'][-1]['content']}"),
-                       plain(f"{row['rejected_votes']}: {row['rejected_answer']}\n{row['rejected'][-1]['content']}"),
-                       plain(row["gold"], 60))
-        console.print(ex)
+        console.print(_examples(inspection.pairs, examples))
+
+
+def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str | Text]]) -> Table:
+    """A table whose first column is left-aligned and the others right-aligned."""
+    table = Table(title=title)
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="left" if i == 0 else "right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _examples(pairs: pl.DataFrame, n: int) -> Table:
+    """The first ``n`` pairs: question tail, chosen and rejected (votes, answer, response tail), gold."""
+    table = Table(title=f"Example pairs ({min(n, pairs.height)} of {pairs.height})", show_lines=True)
+    for col in ("problem", "chosen (votes: answer)", "rejected (votes: answer)", "gold"):
+        table.add_column(col, overflow="fold")
+    for row in pairs.head(n).iter_rows(named=True):
+        table.add_row(plain(row["prompt"][-1]["content"], 160),
+                      plain(f"{row['chosen_votes']}: {row['chosen_answer']}\n{row['chosen'][-1]['content']}"),
+                      plain(f"{row['rejected_votes']}: {row['rejected_answer']}\n{row['rejected'][-1]['content']}"),
+                      plain(row["gold"], 60))
+    return table
 
 
 def write_plots(inspection: Inspection, folder: Path) -> list[Path]:

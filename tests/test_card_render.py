@@ -125,7 +125,7 @@ def test_empty_dataset_has_a_card_without_plot(tmp_path: Path) -> None:
     folder = export_dataset([], manifest, tmp_path / "dataset")
     text = (folder / "README.md").read_text()
     assert not (folder / MARGIN_PLOT).exists() and "vote_margins.png" not in text
-    assert "No problem in this dataset has a gold answer" in text
+    assert "No problem produced a pair." in text and "There are no pairs to measure." in text
 
 
 def test_card_folder_loads_with_datasets(tmp_path: Path) -> None:
