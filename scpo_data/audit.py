@@ -92,10 +92,12 @@ def chosen_rejected_correct(table: VoteTable) -> tuple[float, float]:
     return chosen, rejected
 
 
-def kept(table: VoteTable, tau_votes: float) -> bool:
-    """Whether voting keeps a pair for this problem at threshold ``tau_votes``."""
-    # Whether a pair is kept never depends on the random draws; any rng will do.
-    return select_pair(table.keys, tau_votes, random.Random(0)).kept
+def kept(table: VoteTable, tau_votes: float, rng: random.Random | None = None) -> bool:
+    """Whether voting keeps a pair for this problem at threshold ``tau_votes``.
+
+    The answer never depends on the random draws, so any ``rng`` will do.
+    """
+    return select_pair(table.keys, tau_votes, rng or random.Random(0)).kept
 
 
 def accuracy(tables: Iterable[VoteTable], tau: float | None = None) -> Accuracy:
@@ -106,27 +108,29 @@ def accuracy(tables: Iterable[VoteTable], tau: float | None = None) -> Accuracy:
         tau: Threshold as a fraction of each problem's k (as in ``generate``); None
             measures every table (when they are already the kept pairs).
     """
-    chosen_sum = rejected_sum = 0.0
-    pairs = with_gold = 0
-    for table in tables:
-        if tau is not None and not kept(table, tau * len(table.keys)):
-            continue
-        pairs += 1
-        if table.gold is None:
-            continue
-        with_gold += 1
-        chosen, rejected = chosen_rejected_correct(table)
-        chosen_sum += chosen
-        rejected_sum += rejected
-    if not with_gold:
-        return Accuracy(pairs, 0, None, None)
-    return Accuracy(pairs, with_gold, chosen_sum / with_gold, rejected_sum / with_gold)
+    rng = random.Random(0)
+    chosen = [t for t in tables if tau is None or kept(t, tau * len(t.keys), rng)]
+    return _summarise(len(chosen), [chosen_rejected_correct(t) for t in chosen if t.gold is not None])
 
 
 def tau_sweep(tables: Sequence[VoteTable], taus: Sequence[float] = DEFAULT_TAUS) -> list[TauRow]:
     """For each tau (a fraction of k): the pairs voting keeps and their expected accuracy."""
     k = max((len(t.keys) for t in tables), default=0)
-    return [TauRow(tau, tau * k, accuracy(tables, tau)) for tau in taus]
+    scored = [(t, chosen_rejected_correct(t) if t.gold is not None else None) for t in tables]
+    rng = random.Random(0)
+    rows = []
+    for tau in taus:
+        kept_scores = [score for t, score in scored if kept(t, tau * len(t.keys), rng)]
+        rows.append(TauRow(tau, tau * k, _summarise(len(kept_scores), [s for s in kept_scores if s is not None])))
+    return rows
+
+
+def _summarise(pairs: int, scores: Sequence[tuple[float, float]]) -> Accuracy:
+    """Mean chosen / rejected correctness of the labelled pairs among ``pairs``."""
+    if not scores:
+        return Accuracy(pairs, 0, None, None)
+    return Accuracy(pairs, len(scores), sum(c for c, _ in scores) / len(scores),
+                    sum(r for _, r in scores) / len(scores))
 
 
 def vote_tables(
@@ -173,11 +177,16 @@ def load_vote_tables(run_dir: Path) -> list[VoteTable]:
 
 
 def with_gold_keys(pairs: pl.DataFrame) -> pl.DataFrame:
-    """Add a ``gold_key`` column: each row's raw ``gold`` canonicalised for its ``domain``."""
+    """Add a ``gold_key`` column: each row's raw ``gold`` canonicalised for its ``domain``.
+
+    Rows whose correctness the pipeline already recorded (``chosen_correct`` not null)
+    are not canonicalised again (their ``gold_key`` is left null).
+    """
     cache: dict[tuple[str, str], str | None] = {}
     keys = []
-    for gold, domain in pairs.select("gold", "domain").iter_rows():
-        if gold is None:
+    judged = pairs["chosen_correct"] if "chosen_correct" in pairs.columns else pl.repeat(None, pairs.height, eager=True)
+    for (gold, domain), flag in zip(pairs.select("gold", "domain").iter_rows(), judged):
+        if gold is None or flag is not None:
             keys.append(None)
             continue
         if (domain, gold) not in cache:
