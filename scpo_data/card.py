@@ -9,6 +9,7 @@ alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -18,6 +19,7 @@ import polars as pl
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from scpo_data.audit import pair_accuracy
+from scpo_data.models import EMBEDDED_NAME
 
 #: The repo id the card's TRL snippet names until ``push`` fills in the real one.
 REPO_PLACEHOLDER = "OWNER/NAME"
@@ -146,8 +148,16 @@ def render_card(
         margin_plot=margin_plot,
         accuracy=_accuracy_view(accuracy),
         repo_id=repo_id,
+        trl_model=trl_model(manifest),
     )
     return str(card)
+
+
+def trl_model(manifest: Mapping[str, Any]) -> str:
+    """The model the TRL snippet trains: the run's model when it is a Hub id, else the embedded one."""
+    spec = str(manifest.get("model", {}).get("spec") or "")
+    is_hub_id = re.fullmatch(r"[\w.-]+/[\w.-]+", spec) is not None and not Path(spec).exists()
+    return spec if is_hub_id else EMBEDDED_NAME
 
 
 def percent(value: float | None) -> str:

@@ -79,7 +79,8 @@ def test_card_for_every_domain(tmp_path: Path, domain: str) -> None:
     assert "| skipped: tie | 1 |" in text and "| tau (fraction of k) | 0.5 (4 of 8 votes) |" in text
     assert "SmolLM2-135M-Instruct" in text and "f" * 64 in text and "| transformers | 5.0.0 |" in text
     assert "/home/someone" not in text and "/root/.cache" not in text  # local paths stay local
-    assert "2411.04109" in text and "DPOTrainer" in text and 'load_dataset("OWNER/NAME"' in text
+    assert "2411.04109" in text and 'load_dataset("OWNER/NAME"' in text
+    assert 'DPOTrainer(model="HuggingFaceTB/SmolLM2-135M-Instruct"' in text  # the embedded model's Hub id
     assert "{{" not in text and "{%" not in text
 
 
@@ -97,7 +98,9 @@ def test_card_for_label_modes(tmp_path: Path, labels: str | None, phrase: str) -
          "rejected_accuracy": None, "gap": None}]}
     manifest = _manifest("math", labels)
     manifest["counts"].update(audit=audit, pairs_by_label={"gold": 2, "vote": 1})
+    manifest["model"]["spec"] = "Qwen/Qwen2.5-Math-1.5B-Instruct"
     _, card, text = _export(tmp_path, "math", manifest)
+    assert 'DPOTrainer(model="Qwen/Qwen2.5-Math-1.5B-Instruct"' in text
     assert phrase in text
     assert card.data.to_dict()["scpo"]["labels"] == (labels or "none")
     assert ("irpo" in card.data.to_dict()["tags"]) == (labels in ("gold", "mixed"))
