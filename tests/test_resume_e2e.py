@@ -9,9 +9,11 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
@@ -59,11 +61,26 @@ def frames(run: Path) -> dict[str, pl.DataFrame]:
     }
 
 
-def test_interrupt_kill_resume_gives_the_uninterrupted_dataset(tmp_path: Path) -> None:
+@pytest.fixture
+def procs() -> Iterator[list[subprocess.Popen[str]]]:
+    """Processes started by a test; any still running at its end are killed."""
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_interrupt_kill_resume_gives_the_uninterrupted_dataset(
+    tmp_path: Path, procs: list[subprocess.Popen[str]]
+) -> None:
     reference, run = tmp_path / "reference", tmp_path / "run"
     ref_proc = start(reference)
+    procs.append(ref_proc)
 
     proc = start(run)
+    procs.append(proc)
     stop_when(proc, run, 2, signal.SIGINT)
     _, err = proc.communicate(timeout=1800)
     assert proc.returncode == 130, err[-2000:]
@@ -74,6 +91,7 @@ def test_interrupt_kill_resume_gives_the_uninterrupted_dataset(tmp_path: Path) -
     assert 2 <= saved < 8 and not (run / "manifest.json").exists()
 
     proc = start(run)
+    procs.append(proc)
     stop_when(proc, run, saved + 2, signal.SIGKILL)
     proc.communicate(timeout=1800)
     assert proc.returncode == -signal.SIGKILL

@@ -8,7 +8,8 @@ from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUni
 from scpo_data.errors import ScpoError
 from scpo_data.models import ModelRef
 
-__all__ = ["Backend", "BackendOptions", "Completion", "SamplingParams", "WorkUnit", "get_backend", "BACKENDS"]
+__all__ = ["Backend", "BackendOptions", "Completion", "SamplingParams", "WorkUnit", "get_backend", "served_model",
+           "BACKENDS"]
 
 #: Backends that ``get_backend`` knows.
 BACKENDS: tuple[str, ...] = ("hf", "vllm", "openai")
@@ -33,6 +34,11 @@ class BackendOptions:
     tensor_parallel_size: int = 1
     gpu_memory_utilization: float = 0.9
     max_model_len: int | None = None
+
+
+def served_model(name: str) -> ModelRef:
+    """The model of an OpenAI-compatible server: known by the name it is served under."""
+    return ModelRef(name, name, f"served:{name}", None)
 
 
 def get_backend(
