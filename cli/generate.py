@@ -94,7 +94,7 @@ def generate(
     dtype: Annotated[
         str, typer.Option("--dtype", help="Model dtype (hf, vllm): auto (bf16 where the hardware runs it "
                           "natively), float32, bfloat16, float16.")
-    ] = "float32",
+    ] = "auto",
     base_url: Annotated[
         Optional[str], typer.Option("--base-url", help="openai: API root, e.g. http://localhost:8000/v1.")
     ] = None,

@@ -78,7 +78,7 @@ class GenerateConfig:
     sizes: str = "2x2,3x3"
     count: int = 4
     batch_size: int = 64
-    dtype: str = "float32"
+    dtype: str = "auto"
     labels: Labels = "none"
     pairs_per_problem: int = 1
     resume: bool = True

@@ -106,11 +106,11 @@ def test_interrupt_kill_resume_gives_the_uninterrupted_dataset(
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"cache: {killed_at} completions replayed, {8 - killed_at} generated" in resumed.stderr
     for name, frame in frames(reference).items():
-        assert_frame_equal(frames(run)[name], frame, obj=name)
+        assert_frame_equal(frames(run)[name], frame)
 
     again = subprocess.run([sys.executable, "-m", "scpo_data", *ARGS, "--out", str(run)],
                            capture_output=True, text=True, env=ENV, timeout=1800)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "cache: 8 completions replayed, 0 generated in 0 model calls" in again.stderr
     for name, frame in frames(reference).items():
-        assert_frame_equal(frames(run)[name], frame, obj=name)
+        assert_frame_equal(frames(run)[name], frame)
