@@ -59,8 +59,9 @@ def evaluate(
         int, typer.Option("--batch-size", min=1, help="Sequences generated together (hf).")
     ] = 64,
     dtype: Annotated[
-        str, typer.Option("--dtype", help="Model dtype (hf, vllm): auto, float32, bfloat16, float16.")
-    ] = "float32",
+        str, typer.Option("--dtype", help="Model dtype (hf, vllm): auto (bf16 where the hardware runs it "
+                          "natively), float32, bfloat16, float16.")
+    ] = "auto",
     base_url: Annotated[
         Optional[str], typer.Option("--base-url", help="openai: API root, e.g. http://localhost:8000/v1.")
     ] = None,

@@ -35,7 +35,7 @@ from rich.console import Console
 
 from scpo_data import records as rec
 from scpo_data.answers import extract_answers, gold_keys
-from scpo_data.backends import BackendOptions, get_backend
+from scpo_data.backends import BackendOptions, get_backend, served_model
 from scpo_data.backends.base import SamplingParams
 from scpo_data.cache import CachedBackend, cache_line, open_cache, resumable
 from scpo_data.errors import ScpoError
@@ -65,7 +65,7 @@ class EvalConfig:
     Attributes:
         data: Problems with gold answers: a .jsonl/.parquet/.csv file or ``hf:...``.
         domain: ``gsm8k``, ``math``, ``zebra`` or ``arc`` (prompt and extractor).
-        model: ``embedded``, a local model folder, or a Hub id.
+        model: ``embedded``, a local model folder, or a Hub id (``openai``: the served name).
         backend: Generation backend.
         k: Samples per problem for maj@k.
         temperature: Sampling temperature of the k samples (greedy uses 0).
@@ -96,7 +96,7 @@ class EvalConfig:
     question_field: str | None = None
     answer_field: str | None = None
     batch_size: int = 64
-    dtype: str = "float32"
+    dtype: str = "auto"
     resume: bool = True
     options: BackendOptions = BackendOptions()
 
@@ -136,7 +136,7 @@ def run_eval(config: EvalConfig, console: Console | None = None) -> dict[str, An
     if all(p.gold is None for p in problems):
         raise ScpoError(f"{config.data} has no gold answers to evaluate against "
                         "(name the column with --answer-field)")
-    model = resolve_model(config.model)
+    model = served_model(config.model) if config.backend == "openai" else resolve_model(config.model)
     out = Path(config.out)
     engine = get_backend(config.backend, model, config.batch_size, config.dtype, config.options)
     backend = CachedBackend(engine, open_cache(out, config.resume), model)
