@@ -178,6 +178,12 @@ def generate(
         )
         summary = run_generate(config, err_console)
         err_console.print(summary_table(summary))
+        if not summary.counts["pairs"]:
+            err_console.print(
+                f"no pairs: no problem reached tau. `scpo-data inspect {summary.out}` shows how many "
+                "pairs a lower --tau (or more --max-tokens / --k) would keep.",
+                highlight=False,
+            )
 
 
 def summary_table(summary: RunSummary) -> Table:

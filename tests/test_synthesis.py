@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scpo_data.backends.base import Backend, Completion, ProgressFn, SamplingParams
+from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUnit
 from scpo_data.records import Message, Problem
 from scpo_data.synthesis import SHOTS, clean_problem, synthesis_prompt, synthesize
 
@@ -21,14 +21,15 @@ class ScriptedBackend(Backend):
         self.outputs = list(outputs)
         self.prompts: list[list[Message]] = []
 
-    def generate(self, prompts: Sequence[list[Message]], params: SamplingParams,
-                 progress: ProgressFn | None = None) -> list[list[Completion]]:
-        self.prompts.extend(prompts)
-        out = []
-        for _ in prompts:
-            text, finish = self.outputs.pop(0) if self.outputs else ("", "stop")
-            out.append([Completion(text, finish, len(text.split()))])
-        return out
+    def plan(self, prompts: Sequence[list[Message]], params: SamplingParams) -> list[WorkUnit]:
+        return [WorkUnit(((i, j),), params.seed) for i in range(len(prompts)) for j in range(params.n)]
+
+    def run_unit(self, prompts: Sequence[list[Message]], params: SamplingParams,
+                 unit: WorkUnit) -> list[Completion]:
+        ((i, _),) = unit.items
+        self.prompts.append(prompts[i])
+        text, finish = self.outputs.pop(0) if self.outputs else ("", "stop")
+        return [Completion(text, finish, len(text.split()))]
 
 
 def test_prompt_shows_four_questions_and_no_answers() -> None:
