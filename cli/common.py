@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -36,3 +36,26 @@ ModelOpt = Annotated[
     typer.Option("--model", help="'embedded' (SmolLM2-135M-Instruct, offline), a model folder, or a Hub id."),
 ]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Master random seed.")]
+QuestionFieldOpt = Annotated[
+    Optional[str], typer.Option("--question-field", help="Column with the question.")
+]
+AnswerFieldOpt = Annotated[
+    Optional[str], typer.Option("--answer-field", help="Column with the gold answer.")
+]
+BatchSizeOpt = Annotated[
+    int, typer.Option("--batch-size", min=1, help="Sequences generated together (hf).")
+]
+DtypeOpt = Annotated[
+    str,
+    typer.Option("--dtype", help="Model dtype (hf, vllm): auto (bf16 where the hardware runs it "
+                 "natively), float32, bfloat16, float16."),
+]
+BaseUrlOpt = Annotated[
+    Optional[str], typer.Option("--base-url", help="openai: API root, e.g. http://localhost:8000/v1.")
+]
+ApiKeyEnvOpt = Annotated[
+    str, typer.Option("--api-key-env", help="openai: environment variable holding the API key.")
+]
+ConcurrencyOpt = Annotated[
+    int, typer.Option("--concurrency", min=1, help="openai: requests in flight at once.")
+]

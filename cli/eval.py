@@ -11,7 +11,19 @@ from rich.console import Console
 from rich.table import Table
 
 from scpo_data.backends import BackendOptions
-from scpo_data.cli.common import ModelOpt, SeedOpt, clean_errors, err_console
+from scpo_data.cli.common import (
+    AnswerFieldOpt,
+    ApiKeyEnvOpt,
+    BaseUrlOpt,
+    BatchSizeOpt,
+    ConcurrencyOpt,
+    DtypeOpt,
+    ModelOpt,
+    QuestionFieldOpt,
+    SeedOpt,
+    clean_errors,
+    err_console,
+)
 from scpo_data.config import DEFAULT_K, DEFAULT_MAX_TOKENS
 from scpo_data.errors import ScpoError
 from scpo_data.evaluate import EvalConfig, run_eval
@@ -49,28 +61,13 @@ def evaluate(
     out: Annotated[
         Optional[Path], typer.Option("--out", help="Eval folder (default: scpo-evals/<domain>-<time>).")
     ] = None,
-    question_field: Annotated[
-        Optional[str], typer.Option("--question-field", help="Column with the question.")
-    ] = None,
-    answer_field: Annotated[
-        Optional[str], typer.Option("--answer-field", help="Column with the gold answer.")
-    ] = None,
-    batch_size: Annotated[
-        int, typer.Option("--batch-size", min=1, help="Sequences generated together (hf).")
-    ] = 64,
-    dtype: Annotated[
-        str, typer.Option("--dtype", help="Model dtype (hf, vllm): auto (bf16 where the hardware runs it "
-                          "natively), float32, bfloat16, float16.")
-    ] = "auto",
-    base_url: Annotated[
-        Optional[str], typer.Option("--base-url", help="openai: API root, e.g. http://localhost:8000/v1.")
-    ] = None,
-    api_key_env: Annotated[
-        str, typer.Option("--api-key-env", help="openai: environment variable holding the API key.")
-    ] = "OPENAI_API_KEY",
-    concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, help="openai: requests in flight at once.")
-    ] = 8,
+    question_field: QuestionFieldOpt = None,
+    answer_field: AnswerFieldOpt = None,
+    batch_size: BatchSizeOpt = 64,
+    dtype: DtypeOpt = "auto",
+    base_url: BaseUrlOpt = None,
+    api_key_env: ApiKeyEnvOpt = "OPENAI_API_KEY",
+    concurrency: ConcurrencyOpt = 8,
     resume: Annotated[
         bool,
         typer.Option("--resume/--no-resume", help="Replay finished completions from OUT/cache.sqlite; "

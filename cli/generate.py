@@ -9,7 +9,19 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from scpo_data.cli.common import ModelOpt, SeedOpt, clean_errors, err_console
+from scpo_data.cli.common import (
+    AnswerFieldOpt,
+    ApiKeyEnvOpt,
+    BaseUrlOpt,
+    BatchSizeOpt,
+    ConcurrencyOpt,
+    DtypeOpt,
+    ModelOpt,
+    QuestionFieldOpt,
+    SeedOpt,
+    clean_errors,
+    err_console,
+)
 from scpo_data.config import DEFAULT_K, DEFAULT_MAX_TOKENS, GenerateConfig
 from scpo_data.errors import ScpoError
 from scpo_data.pipeline import RunSummary, run_generate
@@ -60,21 +72,15 @@ def generate(
     out: Annotated[
         Optional[Path], typer.Option("--out", help="Run folder (default: scpo-runs/<time>).")
     ] = None,
-    question_field: Annotated[
-        Optional[str], typer.Option("--question-field", help="Column with the question.")
-    ] = None,
-    answer_field: Annotated[
-        Optional[str], typer.Option("--answer-field", help="Column with the gold answer.")
-    ] = None,
+    question_field: QuestionFieldOpt = None,
+    answer_field: AnswerFieldOpt = None,
     sizes: Annotated[
         str, typer.Option("--sizes", help="zebra: puzzle sizes to generate (houses x attributes).")
     ] = "2x2,3x3",
     count: Annotated[
         int, typer.Option("--count", min=1, help="zebra: puzzles to generate per size.")
     ] = 4,
-    batch_size: Annotated[
-        int, typer.Option("--batch-size", min=1, help="Sequences generated together (hf).")
-    ] = 64,
+    batch_size: BatchSizeOpt = 64,
     labels: Annotated[
         str,
         typer.Option("--labels", help="Pair labels: none (vote, ScPO), gold (correct vs incorrect, "
@@ -91,19 +97,10 @@ def generate(
                      help="Replay finished completions from OUT/cache.sqlite (a re-run or a run "
                      "killed mid-way continues where it stopped); --no-resume starts afresh."),
     ] = True,
-    dtype: Annotated[
-        str, typer.Option("--dtype", help="Model dtype (hf, vllm): auto (bf16 where the hardware runs it "
-                          "natively), float32, bfloat16, float16.")
-    ] = "auto",
-    base_url: Annotated[
-        Optional[str], typer.Option("--base-url", help="openai: API root, e.g. http://localhost:8000/v1.")
-    ] = None,
-    api_key_env: Annotated[
-        str, typer.Option("--api-key-env", help="openai: environment variable holding the API key.")
-    ] = "OPENAI_API_KEY",
-    concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, help="openai: requests in flight at once.")
-    ] = 8,
+    dtype: DtypeOpt = "auto",
+    base_url: BaseUrlOpt = None,
+    api_key_env: ApiKeyEnvOpt = "OPENAI_API_KEY",
+    concurrency: ConcurrencyOpt = 8,
     tensor_parallel_size: Annotated[
         int, typer.Option("--tensor-parallel-size", min=1, help="vllm: GPUs to shard the model over.")
     ] = 1,
