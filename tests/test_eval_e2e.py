@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
@@ -13,17 +10,12 @@ import pytest
 
 from scpo_data.evaluate import majority
 
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+from helpers import scpo
+
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 ARC = DATA / "arc" / "ARC-Challenge-test.jsonl"
 ARGS = ("eval", "--data", str(ARC), "--domain", "arc", "--limit", "2", "--k", "3",
         "--max-tokens", "96", "--seed", "2")
-
-
-def scpo(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the CLI as a user would, in a fresh process."""
-    return subprocess.run([sys.executable, "-m", "scpo_data", *args], capture_output=True,
-                          text=True, env=ENV, timeout=1200)
 
 
 @pytest.fixture(scope="module")

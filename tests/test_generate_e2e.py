@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import datasets
 import polars as pl
 import pytest
 
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
-
-
-def scpo(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the CLI as a user would, in a fresh process."""
-    return subprocess.run([sys.executable, "-m", "scpo_data", *args], capture_output=True,
-                          text=True, env=ENV, timeout=900)
+from helpers import scpo
 
 
 @pytest.fixture(scope="module")

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 from huggingface_hub import DatasetCard
 
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "COLUMNS": "200"}
+from helpers import scpo
+
 
 pytestmark = pytest.mark.slow
-
-
-def scpo(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the CLI as a user would, in a fresh process."""
-    return subprocess.run([sys.executable, "-m", "scpo_data", *args], capture_output=True, text=True, env=ENV,
-                          timeout=900)
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,7 @@ runs of the embedded model into one run and dataset, and refuses mismatched fold
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import datasets
@@ -21,12 +18,7 @@ from scpo_data.pipeline import run_generate
 from scpo_data.problems import load_problems
 from scpo_data.shards import parse_shard, select_shard, shard_share
 
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
-
-
-def scpo(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "scpo_data", *args], capture_output=True, text=True,
-                          env=ENV, timeout=600)
+from helpers import scpo
 
 
 @pytest.mark.parametrize(("text", "expected"), [("0/4", (0, 4)), ("3/4", (3, 4)), (" 1 / 2 ", (1, 2))])
