@@ -68,4 +68,5 @@ def stage(console: Console, label: str, total: int, unit: str = "samples") -> It
         yield advance
         progress.update(task, completed=total)
         if not console.is_terminal:
-            console.print(f"{label}: {total} {unit} in {time.perf_counter() - start:.1f}s")
+            tokens = progress.tasks[0].fields.get("tokens", 0)
+            console.print(f"{label}: done in {time.perf_counter() - start:.1f}s ({tokens} tokens generated)")
