@@ -21,7 +21,7 @@ import json
 import random
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from scpo_data.puzzles.clues import RELATIONS, Clue
@@ -33,15 +33,14 @@ from scpo_data.puzzles.solver import solve
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "zebralogic" / "grid_mode.jsonl"
 
 
-def bench_generator(sizes: Sequence[tuple[int, int]], count: int, seed: int) -> dict[str, dict]:
-    """Puzzles per second and mean clue count of this project's generator, by size."""
+def _time_sizes(
+    sizes: Sequence[tuple[int, int]], count: int, make: Callable[[int, int, int], int]
+) -> dict[str, dict]:
+    """Time ``count`` calls of ``make(n, m, index) -> clue count`` per size: puzzles/s and mean clues."""
     results = {}
     for n, m in sizes:
-        clues = 0
         start = time.perf_counter()
-        for index in range(count):
-            puzzle, _ = generate_puzzle(n, m, random.Random(puzzle_seed(seed, n, m, index)))
-            clues += len(puzzle.clues)
+        clues = sum(make(n, m, index) for index in range(count))
         elapsed = time.perf_counter() - start
         results[f"{n}x{m}"] = {
             "puzzles": count,
@@ -50,6 +49,16 @@ def bench_generator(sizes: Sequence[tuple[int, int]], count: int, seed: int) -> 
             "clues": clues / count,
         }
     return results
+
+
+def bench_generator(sizes: Sequence[tuple[int, int]], count: int, seed: int) -> dict[str, dict]:
+    """Puzzles per second and mean clue count of this project's generator, by size."""
+
+    def make(n: int, m: int, index: int) -> int:
+        puzzle, _ = generate_puzzle(n, m, random.Random(puzzle_seed(seed, n, m, index)))
+        return len(puzzle.clues)
+
+    return _time_sizes(sizes, count, make)
 
 
 def bench_reasoning_gym(sizes: Sequence[tuple[int, int]], count: int, seed: int) -> dict[str, dict] | None:
@@ -58,21 +67,12 @@ def bench_reasoning_gym(sizes: Sequence[tuple[int, int]], count: int, seed: int)
         from reasoning_gym.logic.contrib.logic_puzzle.generate import generate_puzzle as rg_generate
     except ImportError:
         return None
-    results = {}
-    for n, m in sizes:
-        start = time.perf_counter()
-        clues = 0
-        for index in range(count):
-            _, puzzle = rg_generate(random.Random(f"{seed}:{n}x{m}:{index}"), n, m)
-            clues += len(puzzle.clues)
-        elapsed = time.perf_counter() - start
-        results[f"{n}x{m}"] = {
-            "puzzles": count,
-            "seconds": elapsed,
-            "per_second": count / elapsed,
-            "clues": clues / count,
-        }
-    return results
+
+    def make(n: int, m: int, index: int) -> int:
+        _, puzzle = rg_generate(random.Random(f"{seed}:{n}x{m}:{index}"), n, m)
+        return len(puzzle.clues)
+
+    return _time_sizes(sizes, count, make)
 
 
 def _sat_count(n: int, m: int, clues: Sequence[Clue], limit: int = 2) -> int:
