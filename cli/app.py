@@ -11,6 +11,7 @@ from scpo_data.cli.puzzles import puzzles_app
 from scpo_data.cli.inspect import inspect
 from scpo_data.cli.push import push
 from scpo_data.cli.train import train
+from scpo_data.errors import catch_sigterm
 
 app = typer.Typer(
     name="scpo-data",
@@ -36,5 +37,6 @@ app.add_typer(puzzles_app, name="puzzles")
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point; SIGTERM stops a run as cleanly as Ctrl-C."""
+    catch_sigterm()
     app()

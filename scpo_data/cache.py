@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUnit
-from scpo_data.errors import ScpoError
+from scpo_data.errors import ScpoError, interrupt_exit
 from scpo_data.models import ModelRef
 from scpo_data.records import Message
 
@@ -163,18 +163,20 @@ def open_cache(out: Path, resume: bool = True) -> RequestCache:
 
 @contextmanager
 def resumable(cache: RequestCache) -> Iterator[None]:
-    """Turn Ctrl-C into a clean :class:`ScpoError` (exit 130) that says how to resume.
+    """Turn Ctrl-C (exit 130) or SIGTERM (exit 143) into a clean :class:`ScpoError` that
+    says how to resume.
 
     Finished units are already committed; the one in flight is dropped.
     """
     try:
         yield
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        word, code = interrupt_exit(exc)
         saved = len(cache)
         cache.close()
         raise ScpoError(
-            f"interrupted: {saved} finished completions are saved in {cache.path}; "
-            "run the same command again to resume", exit_code=130) from None
+            f"{word}: {saved} finished completions are saved in {cache.path}; "
+            "run the same command again to resume", exit_code=code) from None
 
 
 def cache_line(stats: CacheStats) -> str:

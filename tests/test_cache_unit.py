@@ -10,7 +10,7 @@ import pytest
 
 from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUnit
 from scpo_data.cache import CACHE_FILE, CachedBackend, RequestCache, open_cache, resumable
-from scpo_data.errors import ScpoError
+from scpo_data.errors import ScpoError, Terminated
 from scpo_data.models import ModelRef
 from scpo_data.records import Message
 
@@ -24,9 +24,10 @@ class Counting(Backend):
 
     name = "counting"
 
-    def __init__(self, fail_at: int | None = None) -> None:
+    def __init__(self, fail_at: int | None = None, interrupt: type[KeyboardInterrupt] = KeyboardInterrupt) -> None:
         self.seeds: list[int] = []
         self.fail_at = fail_at
+        self.interrupt = interrupt
 
     def plan(self, prompts: Sequence[list[Message]], params: SamplingParams) -> list[WorkUnit]:
         items = [(i, j) for i in range(len(prompts)) for j in range(params.n)]
@@ -34,7 +35,7 @@ class Counting(Backend):
 
     def run_unit(self, prompts: Sequence[list[Message]], params: SamplingParams, unit: WorkUnit) -> list[Completion]:
         if self.fail_at is not None and len(self.seeds) == self.fail_at:
-            raise KeyboardInterrupt
+            raise self.interrupt
         self.seeds.append(unit.seed)
         return [Completion(f"{prompts[i][0]['content']}/{j}/{unit.seed}", "stop", 3) for i, j in unit.items]
 
@@ -50,13 +51,18 @@ def test_rerun_replays_everything_without_model_calls(tmp_path: Path) -> None:
     assert inner.seeds == [] and again.stats.units_replayed == 8 and again.stats.units_generated == 0
 
 
-def test_interrupted_run_regenerates_only_unfinished_units_with_their_seeds(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("interrupt", "word", "code"),
+                         [(KeyboardInterrupt, "interrupted", 130), (Terminated, "terminated", 143)])
+def test_interrupted_run_regenerates_only_unfinished_units_with_their_seeds(
+    tmp_path: Path, interrupt: type[KeyboardInterrupt], word: str, code: int
+) -> None:
     reference = Counting().generate(PROMPTS, PARAMS)
     cache = RequestCache(tmp_path / CACHE_FILE)
-    broken = CachedBackend(Counting(fail_at=3), cache, MODEL)
-    with pytest.raises(ScpoError, match="interrupted: 6 finished completions.*run the same command again"):
+    broken = CachedBackend(Counting(fail_at=3, interrupt=interrupt), cache, MODEL)
+    with pytest.raises(ScpoError, match=f"{word}: 6 finished completions.*run the same command again") as raised:
         with resumable(cache):
             broken.generate(PROMPTS, PARAMS)
+    assert raised.value.exit_code == code
     # the three finished units were committed: another connection sees them
     assert sqlite3.connect(tmp_path / CACHE_FILE).execute("SELECT COUNT(*) FROM completions").fetchone()[0] == 6
     inner = Counting()

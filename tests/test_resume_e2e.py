@@ -114,3 +114,16 @@ def test_interrupt_kill_resume_gives_the_uninterrupted_dataset(
     assert "cache: 8 completions replayed, 0 generated in 0 model calls" in again.stderr
     for name, frame in frames(reference).items():
         assert_frame_equal(frames(run)[name], frame)
+
+
+def test_sigterm_stops_cleanly_and_says_how_to_resume(tmp_path: Path, procs: list[subprocess.Popen[str]]) -> None:
+    run = tmp_path / "run"
+    proc = start(run)
+    procs.append(proc)
+    stop_when(proc, run, 2, signal.SIGTERM)
+    _, err = proc.communicate(timeout=1800)
+    assert proc.returncode == 143, err[-2000:]
+    last = err.strip().splitlines()[-1]
+    assert "terminated" in last and "run the same command again to resume" in last, err[-2000:]
+    assert "Traceback" not in err
+    assert 2 <= cached(run) < 8 and not (run / "manifest.json").exists()

