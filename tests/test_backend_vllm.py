@@ -85,7 +85,7 @@ def test_engine_starts_lazily_with_the_options(monkeypatch: pytest.MonkeyPatch) 
 
     backend = get_backend("vllm", MODEL, dtype="bfloat16",
                           options=BackendOptions(tensor_parallel_size=2, gpu_memory_utilization=0.5))
-    assert calls == [] and backend.identity() == "vllm:0.0-test:bfloat16"
+    assert calls == [] and backend.identity() == "vllm:0.0-test:bfloat16:gpu"
     prompts = [[{"role": "user", "content": f"q{i}"}] for i in range(3)]
     params = SamplingParams(n=3, temperature=0.7, top_p=0.9, max_tokens=40, seed=4)
     out = backend.generate(prompts, params)
@@ -106,6 +106,7 @@ def test_cpu_platform_turns_chunked_prefill_off(monkeypatch: pytest.MonkeyPatch)
     calls: list[dict[str, Any]] = []
     _install_fake_vllm(monkeypatch, calls, cpu=True)
     backend = get_backend("vllm", MODEL)
+    assert backend.identity() == "vllm:0.0-test:float32:cpu"
     backend.generate([[{"role": "user", "content": "q"}]], SamplingParams(2, 0.7, 0.9, 8, 1))
     assert calls[0]["engine"]["enable_chunked_prefill"] is False
     assert calls[0]["engine"]["gpu_memory_utilization"] == 0.5  # of all CPU memory

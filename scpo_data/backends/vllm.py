@@ -68,10 +68,10 @@ class VLLMBackend(Backend):
         self._llm: Any = None
 
     def identity(self) -> str:
-        """Backend, vLLM version and dtype."""
+        """Backend, vLLM version, dtype and platform: each changes the sampled tokens."""
         import vllm
 
-        return f"vllm:{vllm.__version__}:{self.engine_args['dtype']}"
+        return f"vllm:{vllm.__version__}:{self.engine_args['dtype']}:{'cpu' if _on_cpu() else 'gpu'}"
 
     def plan(self, prompts: Sequence[list[Message]], params: SamplingParams) -> list[WorkUnit]:
         """Units of :data:`UNIT_PROMPTS` prompts with all their samples."""
