@@ -22,6 +22,7 @@ from scpo_data.cli.common import (
     clean_errors,
     err_console,
 )
+from scpo_data.audit import load_vote_tables, lower_taus
 from scpo_data.config import DEFAULT_K, DEFAULT_MAX_TOKENS, GenerateConfig
 from scpo_data.errors import ScpoError
 from scpo_data.pipeline import RunSummary, run_generate
@@ -179,11 +180,22 @@ def generate(
         summary = run_generate(config, err_console)
         err_console.print(summary_table(summary))
         if not summary.counts["pairs"]:
-            err_console.print(
-                f"no pairs: no problem reached tau. `scpo-data inspect {summary.out}` shows how many "
-                "pairs a lower --tau (or more --max-tokens / --k) would keep.",
-                highlight=False,
-            )
+            err_console.print(no_pairs_hint(summary.out, config), highlight=False)
+
+
+def no_pairs_hint(run: Path, config: GenerateConfig) -> str:
+    """Why a run kept no pairs and what would keep some: in vote mode, the lower ``--tau``
+    values that keep pairs (re-running with one replays every sample from the cache)."""
+    inspect_run = f"`scpo-data inspect {run}` shows the tau sweep"
+    if config.labels != "none":
+        return f"no pairs: no problem gave a gold pair (the manifest's skip counts say why); {inspect_run}."
+    options = lower_taus(load_vote_tables(run, gold=False), config.k, config.tau_votes)
+    if not options:
+        return (f"no pairs: no problem had a most and a least voted answer at any tau; {inspect_run}. "
+                "More --max-tokens (fewer cut-off answers) or a larger --k may help.")
+    shown = ", ".join(f"--tau {tau:.3g} keeps {pairs}" for tau, pairs in options[:3])
+    return (f"no pairs: no problem reached tau {config.tau:g}. Lower thresholds keep some: {shown}; "
+            f"re-run the same command with one to replay every sample from the cache ({inspect_run}).")
 
 
 def summary_table(summary: RunSummary) -> Table:

@@ -18,6 +18,7 @@ while the number of pairs falls; :func:`tau_sweep` prints that table for any run
 
 from __future__ import annotations
 
+import math
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -125,6 +126,18 @@ def tau_sweep(tables: Sequence[VoteTable], taus: Sequence[float] = DEFAULT_TAUS)
     return rows
 
 
+def lower_taus(tables: Sequence[VoteTable], k: int, tau_votes: float) -> list[tuple[float, int]]:
+    """What lower thresholds would keep: ``(tau, pairs)`` for each whole number of votes
+    below ``tau_votes`` that keeps at least one pair, highest tau first (tau = votes / k).
+    """
+    rows = []
+    for votes in range(math.ceil(tau_votes - 1e-9) - 1, 0, -1):
+        pairs = sum(kept(t, votes) for t in tables)
+        if pairs:
+            rows.append((votes / k, pairs))
+    return rows
+
+
 def _summarise(pairs: int, scores: Sequence[tuple[float, float]]) -> Accuracy:
     """Mean chosen / rejected correctness of the labelled pairs among ``pairs``."""
     if not scores:
@@ -154,10 +167,11 @@ def vote_tables(
     return tables
 
 
-def load_vote_tables(run_dir: Path) -> list[VoteTable]:
+def load_vote_tables(run_dir: Path, gold: bool = True) -> list[VoteTable]:
     """The vote tables of a run folder (``problems.parquet`` + ``answers.parquet``).
 
-    Gold answers are canonicalised with the domain's extractor so they compare with keys.
+    Gold answers are canonicalised with the domain's extractor so they compare with keys;
+    ``gold=False`` leaves them out (votes only, no extractor started).
 
     Raises:
         ScpoError: When the folder lacks the files.
@@ -171,7 +185,7 @@ def load_vote_tables(run_dir: Path) -> list[VoteTable]:
     by_domain: dict[str, list[Problem]] = defaultdict(list)
     for p in problems:
         by_domain[p.domain].append(p)
-    for domain, group in by_domain.items():
+    for domain, group in by_domain.items() if gold else ():
         golds.update(_gold_keys_or_none(group, domain))
     return vote_tables(problems, answers, golds)
 

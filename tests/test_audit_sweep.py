@@ -16,10 +16,13 @@ from scpo_data.audit import (
     accuracy,
     chosen_rejected_correct,
     load_vote_tables,
+    lower_taus,
     pair_accuracy,
     pair_tau_sweep,
     tau_sweep,
 )
+from scpo_data.cli.generate import no_pairs_hint
+from scpo_data.config import GenerateConfig
 from scpo_data.dataset import export_dataset
 from scpo_data.pairs import build_pairs
 from scpo_data.voting import select_pair
@@ -111,6 +114,30 @@ def test_load_vote_tables_canonicalises_gold(tmp_path: Path) -> None:
     loaded = load_vote_tables(run)
     assert loaded == tables
     assert tau_sweep(loaded, (0.5,))[0].accuracy.chosen == 1.0
+
+
+def test_lower_taus_lists_the_thresholds_that_keep_pairs() -> None:
+    # by hand: 3 votes keep p0; 2 and 1 keep p0, p1, p2; p3 never
+    assert lower_taus(TABLES, 4, 4.0) == [(0.75, 1), (0.5, 3), (0.25, 3)]
+    assert lower_taus(TABLES, 4, 2.0) == [(0.25, 3)]  # only thresholds below the run's
+    assert lower_taus(TABLES, 4, 2.5) == [(0.5, 3), (0.25, 3)]  # 2.5 votes: 2 is the next lower
+    assert lower_taus(TABLES[3:], 4, 4.0) == []
+
+
+def test_load_vote_tables_without_gold(tmp_path: Path) -> None:
+    tables = [VoteTable("p0", ("1200", "1200", "7", None), "1200")]
+    loaded = load_vote_tables(write_run(tmp_path, tables), gold=False)
+    assert loaded == [VoteTable("p0", ("1200", "1200", "7", None), None)]
+
+
+def test_no_pairs_hint_names_the_lower_taus_that_keep_pairs(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "votes", TABLES, tau=1.0)
+    hint = no_pairs_hint(run, GenerateConfig(k=4, tau=1.0))
+    assert "no problem reached tau 1" in hint
+    assert "--tau 0.75 keeps 1, --tau 0.5 keeps 3, --tau 0.25 keeps 3" in hint and f"inspect {run}" in hint
+    flat = write_run(tmp_path / "flat", TABLES[3:], tau=0.5)
+    assert "at any tau" in no_pairs_hint(flat, GenerateConfig(k=4, tau=0.5))
+    assert "gold pair" in no_pairs_hint(run, GenerateConfig(k=4, tau=1.0, labels="gold"))
 
 
 def test_pair_accuracy_prefers_recorded_flags_and_falls_back_to_gold_keys() -> None:
