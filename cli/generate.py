@@ -195,7 +195,8 @@ def no_pairs_hint(run: Path, config: GenerateConfig) -> str:
                 "More --max-tokens (fewer cut-off answers) or a larger --k may help.")
     shown = ", ".join(f"--tau {tau:.3g} keeps {pairs}" for tau, pairs in options[:3])
     return (f"no pairs: no problem reached tau {config.tau:g}. Lower thresholds keep some: {shown}; "
-            f"re-run the same command with one to replay every sample from the cache ({inspect_run}).")
+            f"add `--out {run} --tau {options[0][0]:.3g}` to the same command to replay every sample "
+            f"from the cache ({inspect_run}).")
 
 
 def summary_table(summary: RunSummary) -> Table:

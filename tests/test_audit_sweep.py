@@ -135,6 +135,7 @@ def test_no_pairs_hint_names_the_lower_taus_that_keep_pairs(tmp_path: Path) -> N
     hint = no_pairs_hint(run, GenerateConfig(k=4, tau=1.0))
     assert "no problem reached tau 1" in hint
     assert "--tau 0.75 keeps 1, --tau 0.5 keeps 3, --tau 0.25 keeps 3" in hint and f"inspect {run}" in hint
+    assert f"`--out {run} --tau 0.75`" in hint
     flat = write_run(tmp_path / "flat", TABLES[3:], tau=0.5)
     assert "at any tau" in no_pairs_hint(flat, GenerateConfig(k=4, tau=0.5))
     assert "gold pair" in no_pairs_hint(run, GenerateConfig(k=4, tau=1.0, labels="gold"))
