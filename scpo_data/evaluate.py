@@ -35,12 +35,11 @@ from rich.console import Console
 
 from scpo_data import records as rec
 from scpo_data.answers import extract_answers, gold_keys
-from scpo_data.backends import BackendOptions, get_backend, served_model
+from scpo_data.backends import BackendOptions, backend_model, get_backend
 from scpo_data.backends.base import SamplingParams
 from scpo_data.cache import CachedBackend, cache_line, open_cache, resumable
 from scpo_data.errors import ScpoError
 from scpo_data.manifest import package_versions
-from scpo_data.models import resolve_model
 from scpo_data.problems import load_problems
 from scpo_data.progress import stage
 from scpo_data.puzzles import zebra_metrics
@@ -136,7 +135,7 @@ def run_eval(config: EvalConfig, console: Console | None = None) -> dict[str, An
     if all(p.gold is None for p in problems):
         raise ScpoError(f"{config.data} has no gold answers to evaluate against "
                         "(name the column with --answer-field)")
-    model = served_model(config.model) if config.backend == "openai" else resolve_model(config.model)
+    model = backend_model(config.backend, config.model)
     out = Path(config.out)
     engine = get_backend(config.backend, model, config.batch_size, config.dtype, config.options)
     backend = CachedBackend(engine, open_cache(out, config.resume), model)

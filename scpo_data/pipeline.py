@@ -19,7 +19,7 @@ from rich.console import Console
 
 from scpo_data import records as rec
 from scpo_data.answers import extract_answers, gold_keys
-from scpo_data.backends import BackendOptions, get_backend, served_model
+from scpo_data.backends import BackendOptions, backend_model, get_backend
 from scpo_data.backends.base import SamplingParams
 from scpo_data.cache import CachedBackend, cache_line, open_cache, resumable
 from scpo_data.config import GenerateConfig
@@ -27,7 +27,7 @@ from scpo_data.extra import extra_samples
 from scpo_data.dataset import export_dataset
 from scpo_data.errors import ScpoError
 from scpo_data.manifest import build_manifest
-from scpo_data.models import ModelRef, resolve_model
+from scpo_data.models import ModelRef
 from scpo_data.pair_audit import audit_summary
 from scpo_data.pairs import build_pairs
 from scpo_data.problems import BUILTIN, load_problems, puzzle_problems
@@ -76,7 +76,7 @@ def run_generate(config: GenerateConfig, console: Console | None = None) -> RunS
         if config.labels == "gold" and all(p.gold is None for p in seeds):
             raise ScpoError(f"--labels gold needs gold answers, and {config.problems} has none "
                             "(name the column with --answer-field)")
-        model = served_model(config.model) if config.backend == "openai" else resolve_model(config.model)
+        model = backend_model(config.backend, config.model)
         out = Path(config.out)
         engine = get_backend(config.backend, model, config.batch_size, config.dtype, backend_options(config))
         backend = CachedBackend(engine, open_cache(out, config.resume), model)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 #: The CLI runs offline, with a wide terminal so rich tables do not wrap.
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "COLUMNS": "200"}
@@ -14,3 +15,10 @@ def scpo(*args: str, timeout: int = 1200) -> subprocess.CompletedProcess[str]:
     """Run ``scpo-data ARGS`` in a fresh process and return its result (text output)."""
     return subprocess.run([sys.executable, "-m", "scpo_data", *args], capture_output=True,
                           text=True, env=ENV, timeout=timeout)
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], message: str, out: Path) -> None:
+    """A clean refusal: exit 2, ``message`` on a single stderr line, nothing written to ``out``."""
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr[-2000:]
+    assert not out.exists()

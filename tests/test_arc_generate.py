@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from helpers import scpo
+from helpers import assert_refused, scpo
 
 ARC = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "arc" / "ARC-Challenge-test.jsonl"
 
@@ -58,9 +58,7 @@ def test_gold_labels_without_gold_answers_are_refused(tmp_path: Path) -> None:
     src.write_text('{"question": "What is 1+1?"}\n')
     out = tmp_path / "out"
     result = scpo("generate", "--problems", str(src), "--labels", "gold", "--out", str(out))
-    assert result.returncode == 2 and "--labels gold needs gold answers" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert not out.exists()
+    assert_refused(result, "--labels gold needs gold answers", out)
 
 
 def test_arc_without_a_multiple_choice_file_is_refused(tmp_path: Path) -> None:

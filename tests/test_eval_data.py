@@ -38,7 +38,7 @@ class Scripted(Backend):
 
 
 def _patch(monkeypatch: pytest.MonkeyPatch, reply: Callable[[str, int, float], str]) -> None:
-    monkeypatch.setattr(evaluate, "resolve_model", lambda spec: ModelRef(spec, "", "scripted", "0" * 64))
+    monkeypatch.setattr(evaluate, "backend_model", lambda backend, spec: ModelRef(spec, "", "scripted", "0" * 64))
     monkeypatch.setattr(evaluate, "get_backend", lambda *args: Scripted(reply))
 
 

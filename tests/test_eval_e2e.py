@@ -10,7 +10,7 @@ import pytest
 
 from scpo_data.evaluate import majority
 
-from helpers import scpo
+from helpers import assert_refused, scpo
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 ARC = DATA / "arc" / "ARC-Challenge-test.jsonl"
@@ -72,10 +72,7 @@ def test_a_rerun_replays_every_sample_from_the_cache(eval_dir: Path) -> None:
 )
 def test_bad_input_gives_one_line_and_writes_nothing(tmp_path: Path, args: list[str], message: str) -> None:
     out = tmp_path / "out"
-    result = scpo("eval", *args, "--out", str(out))
-    assert result.returncode == 2 and message in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert not out.exists()
+    assert_refused(scpo("eval", *args, "--out", str(out)), message, out)
 
 
 def test_data_without_gold_is_refused(tmp_path: Path) -> None:

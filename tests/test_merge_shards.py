@@ -18,7 +18,7 @@ from scpo_data.pipeline import run_generate
 from scpo_data.problems import load_problems
 from scpo_data.shards import parse_shard, select_shard, shard_share
 
-from helpers import scpo
+from helpers import assert_refused, scpo
 
 
 @pytest.mark.parametrize(("text", "expected"), [("0/4", (0, 4)), ("3/4", (3, 4)), (" 1 / 2 ", (1, 2))])
@@ -105,9 +105,7 @@ def test_merge_refuses_mismatched_folders(
         folders = [_edit_manifest(shard_runs[0], tmp_path / "edited", **changes), shard_runs[1]]
     out = tmp_path / "merged"
     result = scpo("merge", *map(str, folders), "--out", str(out))
-    assert result.returncode == 2
-    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    assert not out.exists()
+    assert_refused(result, message, out)
 
 
 def test_merge_refuses_a_folder_that_is_not_a_finished_run(shard_runs: list[Path], tmp_path: Path) -> None:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUnit
 from scpo_data.errors import ScpoError
-from scpo_data.models import ModelRef
+from scpo_data.models import ModelRef, resolve_model
 
-__all__ = ["Backend", "BackendOptions", "Completion", "SamplingParams", "WorkUnit", "get_backend", "served_model",
+__all__ = ["Backend", "BackendOptions", "Completion", "SamplingParams", "WorkUnit", "get_backend", "backend_model",
            "BACKENDS"]
 
 #: Backends that ``get_backend`` knows.
@@ -37,9 +37,13 @@ class BackendOptions:
     max_model_len: int | None = None
 
 
-def served_model(name: str) -> ModelRef:
-    """The model of an OpenAI-compatible server: known by the name it is served under."""
-    return ModelRef(name, name, f"served:{name}", None)
+def backend_model(backend: str, spec: str) -> ModelRef:
+    """The model ``backend`` generates with: for ``openai``, the server's model, known by the
+    name it is served under; otherwise ``spec`` resolved to local weights (see
+    :func:`scpo_data.models.resolve_model`)."""
+    if backend == "openai":
+        return ModelRef(spec, spec, f"served:{spec}", None)
+    return resolve_model(spec)
 
 
 def get_backend(

@@ -46,7 +46,8 @@ class VLLMBackend(Backend):
         gpu_memory_utilization: float | None = None,
         max_model_len: int | None = None,
     ) -> None:
-        """Check that vLLM is importable; the engine itself starts lazily.
+        """Check that vLLM is importable and settle the engine's arguments for its
+        platform; the engine itself starts lazily.
 
         Raises:
             ScpoError: When vLLM is not installed.
@@ -56,22 +57,28 @@ class VLLMBackend(Backend):
         except ImportError:
             raise ScpoError('--backend vllm needs vLLM: pip install "scpo-data[vllm]"') from None
         self.ref = ref
+        self.on_cpu = _on_cpu()
+        if gpu_memory_utilization is None:
+            gpu_memory_utilization = CPU_MEMORY_FRACTION if self.on_cpu else GPU_MEMORY_FRACTION
         self.engine_args: dict[str, Any] = {
             "model": ref.path,
             "dtype": dtype,
             "tensor_parallel_size": tensor_parallel_size,
             "gpu_memory_utilization": gpu_memory_utilization,
-            "max_model_len": max_model_len,
             "enable_prefix_caching": True,
             "seed": 0,
         }
+        if max_model_len is not None:
+            self.engine_args["max_model_len"] = max_model_len
+        if self.on_cpu:
+            self.engine_args["enable_chunked_prefill"] = False
         self._llm: Any = None
 
     def identity(self) -> str:
         """Backend, vLLM version, dtype and platform: each changes the sampled tokens."""
         import vllm
 
-        return f"vllm:{vllm.__version__}:{self.engine_args['dtype']}:{'cpu' if _on_cpu() else 'gpu'}"
+        return f"vllm:{vllm.__version__}:{self.engine_args['dtype']}:{'cpu' if self.on_cpu else 'gpu'}"
 
     def plan(self, prompts: Sequence[list[Message]], params: SamplingParams) -> list[WorkUnit]:
         """Units of :data:`UNIT_PROMPTS` prompts with all their samples."""
@@ -106,12 +113,7 @@ class VLLMBackend(Backend):
         if self._llm is None:
             from vllm import LLM
 
-            cpu = _on_cpu()
-            args = {k: v for k, v in self.engine_args.items() if v is not None}
-            args.setdefault("gpu_memory_utilization", CPU_MEMORY_FRACTION if cpu else GPU_MEMORY_FRACTION)
-            if cpu:
-                args["enable_chunked_prefill"] = False
-            self._llm = LLM(**args)
+            self._llm = LLM(**self.engine_args)
         return self._llm
 
 
