@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+#: The shared benchmark data: ``../shared/data`` beside the checkout, or ``$SCPO_SHARED_DATA``.
+SHARED_DATA = Path(os.environ.get("SCPO_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+
 #: The CLI runs offline, with a wide terminal so rich tables do not wrap.
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "COLUMNS": "200"}
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from scpo_data.extractors import get_extractor
 from scpo_data.extractors.choice import ChoiceExtractor, format_question, parse_options
+from helpers import SHARED_DATA as DATA
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 OPTIONS = {
     "A": "Planetary density will decrease.",

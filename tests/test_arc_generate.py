@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from helpers import assert_refused, scpo
+from helpers import SHARED_DATA, assert_refused, scpo
 
-ARC = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "arc" / "ARC-Challenge-test.jsonl"
+ARC = SHARED_DATA / "arc" / "ARC-Challenge-test.jsonl"
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from scpo_data.extractors.choice import parse_options
 from scpo_data.problems import load_problems
 from scpo_data.prompts import chat
 from scpo_data.records import Sample
+from helpers import SHARED_DATA as DATA
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def test_arc_rows_list_their_options_and_take_the_answer_key_as_gold() -> None:

@@ -17,8 +17,8 @@ from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUni
 from scpo_data.evaluate import EvalConfig, run_eval
 from scpo_data.models import ModelRef
 from scpo_data.records import Message
+from helpers import SHARED_DATA as DATA
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 class Scripted(Backend):

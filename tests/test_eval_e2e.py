@@ -10,9 +10,8 @@ import pytest
 
 from scpo_data.evaluate import majority
 
-from helpers import assert_refused, scpo
+from helpers import SHARED_DATA as DATA, assert_refused, scpo
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 ARC = DATA / "arc" / "ARC-Challenge-test.jsonl"
 ARGS = ("eval", "--data", str(ARC), "--domain", "arc", "--limit", "2", "--k", "3",
         "--max-tokens", "96", "--seed", "2")

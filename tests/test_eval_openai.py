@@ -11,8 +11,9 @@ from test_openai_backend import Reply, serving
 
 from scpo_data.backends import BackendOptions
 from scpo_data.evaluate import EvalConfig, run_eval
+from helpers import SHARED_DATA
 
-GSM8K = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gsm8k" / "test.jsonl"
+GSM8K = SHARED_DATA / "gsm8k" / "test.jsonl"
 
 
 def answer(number: int, body: dict[str, Any]) -> Reply:

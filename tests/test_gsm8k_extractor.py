@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
 from scpo_data.extractors import get_extractor
 from scpo_data.extractors.base import STATUS_NO_ANSWER, STATUS_OK
 from scpo_data.extractors.math_extractor import Gsm8kExtractor, MathExtractor
+from helpers import SHARED_DATA as DATA
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 GSM8K_TEST = DATA / "gsm8k" / "test.jsonl"
 
 

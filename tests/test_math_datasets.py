@@ -13,8 +13,8 @@ import pytest
 
 from scpo_data.extractors.base import STATUS_OK
 from scpo_data.extractors.math_extractor import MathExtractor
+from helpers import SHARED_DATA as DATA
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 MATH500 = DATA / "math" / "test.jsonl"
 MATH_FULL = DATA / "math" / "test_full5000.jsonl"
 

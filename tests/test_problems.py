@@ -11,8 +11,8 @@ import pytest
 from scpo_data.errors import ScpoError
 from scpo_data.extractors import get_extractor
 from scpo_data.problems import load_problems
+from helpers import SHARED_DATA as SHARED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def test_builtin_seeds_have_gold_and_unique_ids() -> None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from scpo_data.puzzles.parser import PuzzleParseError, load_zebralogic, parse_header, parse_puzzle
 from scpo_data.puzzles.render import render_puzzle
 from scpo_data.puzzles.solver import solve
+from helpers import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "zebralogic" / "grid_mode.jsonl"
+DATA = SHARED_DATA / "zebralogic" / "grid_mode.jsonl"
 
 pytestmark = pytest.mark.skipif(not DATA.is_file(), reason=f"ZebraLogic data not found at {DATA}")
 
