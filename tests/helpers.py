@@ -7,8 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 #: The shared benchmark data: ``../shared/data`` beside the checkout, or ``$SCPO_SHARED_DATA``.
 SHARED_DATA = Path(os.environ.get("SCPO_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+
+#: Marks a test that reads :data:`SHARED_DATA`: skipped, saying where it looked, when it is absent.
+needs_shared_data = pytest.mark.skipif(not SHARED_DATA.is_dir(),
+                                       reason=f"shared data not found at {SHARED_DATA} (set SCPO_SHARED_DATA)")
 
 #: The CLI runs offline, with a wide terminal so rich tables do not wrap.
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "COLUMNS": "200"}

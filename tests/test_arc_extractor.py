@@ -7,7 +7,7 @@ import pytest
 
 from scpo_data.extractors import get_extractor
 from scpo_data.extractors.choice import ChoiceExtractor, format_question, parse_options
-from helpers import SHARED_DATA as DATA
+from helpers import SHARED_DATA as DATA, needs_shared_data
 
 
 OPTIONS = {
@@ -99,6 +99,7 @@ def test_option_texts_that_look_alike(text: str, options: dict[str, str], key: s
 
 
 
+@needs_shared_data
 def test_every_arc_challenge_option_maps_back_to_its_letter() -> None:
     from scpo_data.problems import load_problems
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from helpers import SHARED_DATA, assert_refused, scpo
+from helpers import SHARED_DATA, assert_refused, needs_shared_data, scpo
 
 ARC = SHARED_DATA / "arc" / "ARC-Challenge-test.jsonl"
 
@@ -23,12 +23,14 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@needs_shared_data
 def test_answers_are_option_letters(run_dir: Path) -> None:
     answers = pl.read_parquet(run_dir / "answers.parquet")
     assert answers.height == 8
     assert set(answers["key"].drop_nulls()) <= set("ABCDE")
 
 
+@needs_shared_data
 def test_labelled_problems_get_gold_pairs_with_correctness(run_dir: Path) -> None:
     manifest = json.loads((run_dir / "manifest.json").read_text())
     counts = manifest["counts"]
@@ -45,6 +47,7 @@ def test_labelled_problems_get_gold_pairs_with_correctness(run_dir: Path) -> Non
         assert row["chosen_answer"] == row["gold"] != row["rejected_answer"]
 
 
+@needs_shared_data
 def test_the_audit_is_in_the_manifest(run_dir: Path) -> None:
     audit = json.loads((run_dir / "manifest.json").read_text())["counts"]["audit"]
     assert audit["problems_with_gold"] == 2

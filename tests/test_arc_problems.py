@@ -13,10 +13,11 @@ from scpo_data.extractors.choice import parse_options
 from scpo_data.problems import load_problems
 from scpo_data.prompts import chat
 from scpo_data.records import Sample
-from helpers import SHARED_DATA as DATA
+from helpers import SHARED_DATA as DATA, needs_shared_data
 
 
 
+@needs_shared_data
 def test_arc_rows_list_their_options_and_take_the_answer_key_as_gold() -> None:
     problems = load_problems(str(DATA / "arc" / "ARC-Challenge-test.jsonl"), "arc", limit=3)
     first = problems[0]
@@ -30,6 +31,7 @@ def test_arc_rows_list_their_options_and_take_the_answer_key_as_gold() -> None:
     assert set(gold_keys(problems, "arc").values()) <= set("ABCDE")
 
 
+@needs_shared_data
 def test_the_answers_stage_maps_option_text_to_its_letter() -> None:
     problems = load_problems(str(DATA / "arc" / "ARC-Challenge-test.jsonl"), "arc", limit=1)
     samples = [Sample(problems[0].problem_id, 0, "So: planetary days will become shorter.", "stop", 9, 0.7, 0)]
@@ -44,6 +46,7 @@ def test_malformed_choices_are_a_clean_error(tmp_path: Path) -> None:
         load_problems(str(src), "arc")
 
 
+@needs_shared_data
 def test_math_problems_keep_level_and_subject_in_meta() -> None:
     problems = load_problems(str(DATA / "math" / "test.jsonl"), "math", limit=2)
     meta = json.loads(problems[0].meta)

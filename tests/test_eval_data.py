@@ -17,7 +17,7 @@ from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUni
 from scpo_data.evaluate import EvalConfig, run_eval
 from scpo_data.models import ModelRef
 from scpo_data.records import Message
-from helpers import SHARED_DATA as DATA
+from helpers import SHARED_DATA as DATA, needs_shared_data
 
 
 
@@ -46,6 +46,7 @@ def _rows(path: Path, n: int) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()[:n]]
 
 
+@needs_shared_data
 def test_math500_levels_and_subjects(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     rows = _rows(DATA / "math" / "test.jsonl", 8)
     right = {r["problem"]: r["answer"] for r in rows}
@@ -72,6 +73,7 @@ def test_math500_levels_and_subjects(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert (tmp_path / "ev" / "results.parquet").is_file() and (tmp_path / "ev" / "report.json").is_file()
 
 
+@needs_shared_data
 def test_zebralogic_puzzle_and_cell_accuracy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     rows = _rows(DATA / "zebralogic" / "grid_mode.jsonl", 3)
 

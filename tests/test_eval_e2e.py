@@ -10,7 +10,7 @@ import pytest
 
 from scpo_data.evaluate import majority
 
-from helpers import SHARED_DATA as DATA, assert_refused, scpo
+from helpers import SHARED_DATA as DATA, assert_refused, needs_shared_data, scpo
 
 ARC = DATA / "arc" / "ARC-Challenge-test.jsonl"
 ARGS = ("eval", "--data", str(ARC), "--domain", "arc", "--limit", "2", "--k", "3",
@@ -26,6 +26,7 @@ def eval_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@needs_shared_data
 def test_report_matches_the_per_problem_results(eval_dir: Path) -> None:
     report = json.loads((eval_dir / "report.json").read_text())
     results = pl.read_parquet(eval_dir / "results.parquet")
@@ -36,6 +37,7 @@ def test_report_matches_the_per_problem_results(eval_dir: Path) -> None:
     assert report["config"]["k"] == 3 and report["model"]["spec"] == "embedded"
 
 
+@needs_shared_data
 def test_greedy_is_one_temperature_zero_sample_and_maj_votes_k(eval_dir: Path) -> None:
     greedy = pl.read_parquet(eval_dir / "greedy_samples.parquet")
     samples = pl.read_parquet(eval_dir / "samples.parquet")
@@ -52,6 +54,7 @@ def test_greedy_is_one_temperature_zero_sample_and_maj_votes_k(eval_dir: Path) -
     assert report["overall"]["sample_parse_rate"] == pytest.approx(parsed)
 
 
+@needs_shared_data
 def test_a_rerun_replays_every_sample_from_the_cache(eval_dir: Path) -> None:
     before = pl.read_parquet(eval_dir / "samples.parquet")["text"].to_list()
     result = scpo(*ARGS, "--out", str(eval_dir))

@@ -11,7 +11,7 @@ from test_openai_backend import Reply, serving
 
 from scpo_data.backends import BackendOptions
 from scpo_data.evaluate import EvalConfig, run_eval
-from helpers import SHARED_DATA
+from helpers import SHARED_DATA, needs_shared_data
 
 GSM8K = SHARED_DATA / "gsm8k" / "test.jsonl"
 
@@ -25,6 +25,7 @@ def answer(number: int, body: dict[str, Any]) -> Reply:
     return 200, {"choices": choices, "usage": {"completion_tokens": 5 * len(texts)}}, {}, 0.0
 
 
+@needs_shared_data
 def test_eval_through_a_server(tmp_path: Path) -> None:
     golds = [json.loads(line)["answer"].rsplit("####", 1)[1].strip() for line in GSM8K.read_text().splitlines()[:3]]
     with serving(answer) as server:
