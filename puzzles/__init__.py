@@ -1,4 +1,4 @@
-"""ZebraLogic-style logic-grid puzzles: model, clues, exact solver, generator, text rendering.
+"""Generated problems with exact gold: ZebraLogic-style logic grids and arithmetic word problems.
 
 The pieces a pipeline needs::
 
@@ -10,14 +10,21 @@ The pieces a pipeline needs::
     # answers: scpo_data.extractors.get_extractor("zebra").extract(response_text)
     metrics = zebra_metrics([(r["size"], answer_key_or_None, r["solution"]) for r in ...])
 
+    records = generate_arith(100, seed=0, options=ARITH_PRESETS["default"])     # GSM8K records
+    splits = make_arith_splits({"warmup": 640, "pool": 960, "dev": 200, "test": 500}, seed=0)
+
 Modules: :mod:`~scpo_data.puzzles.model` (houses, attributes, solutions),
 :mod:`~scpo_data.puzzles.clues` (the nine clue families), :mod:`~scpo_data.puzzles.solver`
 (exact solution counting), :mod:`~scpo_data.puzzles.generator`,
 :mod:`~scpo_data.puzzles.lexicon` and :mod:`~scpo_data.puzzles.render` (the text format),
 :mod:`~scpo_data.puzzles.parser` (reading ZebraLogic text), :mod:`~scpo_data.puzzles.prompt`
-and :mod:`~scpo_data.puzzles.metrics`.
+and :mod:`~scpo_data.puzzles.metrics`. Arithmetic: :mod:`~scpo_data.puzzles.arith` (options,
+generator), :mod:`~scpo_data.puzzles.arith_templates` and :mod:`~scpo_data.puzzles.arith_lexicon`
+(the wording), :mod:`~scpo_data.puzzles.arith_splits` (disjoint named splits).
 """
 
+from scpo_data.puzzles.arith import ARITH_PRESETS, ArithError, ArithOptions, ArithProblem, arith_problems, generate_arith
+from scpo_data.puzzles.arith_splits import check_disjoint, make_arith_splits
 from scpo_data.puzzles.generator import GeneratorOptions, generate_puzzle, generate_records
 from scpo_data.puzzles.metrics import ZebraMetrics, is_easy, zebra_metrics
 from scpo_data.puzzles.parser import PuzzleParseError, load_zebralogic, parse_puzzle
@@ -25,14 +32,22 @@ from scpo_data.puzzles.prompt import zebra_prompt
 from scpo_data.puzzles.solver import count_solutions, solve
 
 __all__ = [
+    "ARITH_PRESETS",
+    "ArithError",
+    "ArithOptions",
+    "ArithProblem",
     "GeneratorOptions",
     "PuzzleParseError",
     "ZebraMetrics",
+    "arith_problems",
+    "check_disjoint",
     "count_solutions",
+    "generate_arith",
     "generate_puzzle",
     "generate_records",
     "is_easy",
     "load_zebralogic",
+    "make_arith_splits",
     "parse_puzzle",
     "solve",
     "zebra_metrics",
