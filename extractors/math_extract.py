@@ -20,6 +20,9 @@ import functools
 import re
 from typing import NamedTuple
 
+from scpo_data.extractors.math_numbers import decimal_comma, join_digit_groups, strip_currency
+from scpo_data.extractors.math_prose import strip_markdown, without_prose
+
 #: Longest answer (characters) that is kept after cutting it out of a response.
 MAX_ANSWER_CHARS = 2000
 #: Longest box content (characters) that is taken as an answer.
@@ -49,9 +52,16 @@ _PERCENT = re.compile(r"\\?%")
 _FRAC_VARIANTS = re.compile(r"\\[dtc]frac")
 _TEXT_CMD = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox|operatorname)\s*\{([^{}]*)\}")
 _TRAILING_TEXT = re.compile(r"^(.*?\S)\s*\\(?:text|textbf|textrm|mathrm|mbox)\s*\{\s*[^{}]*\}\s*(?:\^\s*\{?\d+\}?)?$")
-_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+)(?![\d,]|\.\d*,)")
-_TRAILING_WORDS = re.compile(r"^(-?\s*\\?\$?\s*[\d.,/]+)\s+[A-Za-z]{2,}(?:[\s.]+[A-Za-z]+)*\.?$")
+_THOUSANDS = re.compile(r"(?<![\d.,])([1-9]\d{0,2}(?:,\d{3})+)(?![\d,]|\.\d*,)")
+_TRAILING_WORDS = re.compile(
+    r"^(-?\s*\\?\$?\s*[\d.,/]+)\s+[A-Za-z]{2,}(?:[\s.]+[A-Za-z]+)*(?:\^\{?\d\}?)?\.?$"
+)
+_SAME_VARIABLE = re.compile(r"^([A-Za-z])=[^,=]+(?:, ?\1=[^,=]+)+$")
 _LEADING_DOLLAR = re.compile(r"^(-?)\s*\\\$\s*")
+_VULGAR_FRACTIONS = {
+    "½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅖": (2, 5), "⅗": (3, 5),
+    "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅛": (1, 8), "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8),
+}  # fmt: skip
 _UNICODE = str.maketrans(
     {
         "∞": r"\infty ",
@@ -66,9 +76,14 @@ _UNICODE = str.maketrans(
         "≠": r"\ne ",
         "∅": r"\emptyset ",
         "±": r"\pm ",
+        "∈": r"\in ",
+        "²": "^2",
+        "³": "^3",
+        **{fraction: rf"\frac{{{num}}}{{{den}}}" for fraction, (num, den) in _VULGAR_FRACTIONS.items()},
     }
 )
 _LEADING_RELATION = re.compile(r"^\s*(?:\\approx|≈|=)\s*")
+_SQRT_PARENTHESES = re.compile(r"\\sqrt\s*\(([^()]*)\)")  # from a Unicode root: √(2)
 _PHANTOM = re.compile(r"\\[hv]?phantom\s*(?:\{[^{}]*\}|[^\s{])")  # \phantom -1 is 1
 _TEXT_AND_OR = re.compile(r",?\s*\\text\s*\{\s*(?:and|or)\s*\}\s*,?")
 _BARE_FRAC = re.compile(r"\\frac\s*(\\[A-Za-z]+|\w)\s*(\\[A-Za-z]+|\w)")
@@ -208,31 +223,41 @@ def _strip_delimiters(answer: str) -> str:
 
 
 @functools.lru_cache(maxsize=65536)
-def clean_answer(answer: str) -> str:
+def clean_answer(answer: str, single_number: bool = False) -> str:
     """Normalise a cut-out answer string before it is keyed.
 
-    Maps Unicode math symbols (infinity, pi, root, minus, ...) to LaTeX; removes math
+    Removes markdown marks around the answer (``**12**``, `` `33` ``) and the words
+    around its math (``Answer $ 9 $`` -> ``9``: text is never math, see
+    ``math_prose.without_prose``); drops a currency sign (``2,74 €``); maps Unicode
+    math symbols (infinity, pi, root, minus, ...) to LaTeX; removes math
     delimiters, a leading ``=``/``\\approx``, ``\\phantom``, ``\\left``/``\\right``,
     spacing commands (``\\!``, ``\\,``), ``^\\circ``,
     ``\\%`` (the MATH convention: ``10\\%`` matches ``10``), trailing ``\\text{...}``
     units and trailing unit words after a number; unwraps the remaining
     ``\\text{...}`` (``\\text{ and }`` becomes a comma); rewrites ``\\dfrac``/``\\tfrac``
-    as ``\\frac`` and braces bare arguments (``\\frac \\pi4`` -> ``\\frac{\\pi}{4}``); removes thousands
-    separators outside brackets (``7,425,000`` -> ``7425000`` but ``(1,234, 5)`` keeps
-    its commas), group braces around the whole answer and spaces around operators and
-    brackets (TeX ignores them; fewer distinct strings means more cache hits); drops
-    trailing punctuation.
+    as ``\\frac`` and braces bare arguments (``\\frac \\pi4`` -> ``\\frac{\\pi}{4}``); removes
+    digit-group separators (``1\\,000``, ``1{,}000``, ``1 000``) and thousands commas
+    outside brackets (``7,425,000`` -> ``7425000`` but ``(1,234, 5)`` keeps its commas);
+    reads a decimal comma where it cannot be a separator (``1000,99``, see
+    ``math_numbers.decimal_comma``); turns values of one variable (``x = 2, x = -3``)
+    into a list of the values; removes group braces around the whole answer and
+    spaces around operators and brackets (TeX ignores them; fewer distinct strings
+    means more cache hits); drops trailing punctuation.
 
     Results are cached (responses that agree repeat the same answer text).
 
     Args:
         answer: The answer as cut out of a response or given as a gold label.
+        single_number: The answer is known to be one number (GSM8K): ``12,5`` is 12.5, not a list.
 
     Returns:
         The cleaned answer (possibly empty).
     """
-    answer = _strip_delimiters(answer[:MAX_ANSWER_CHARS].translate(_UNICODE))
+    answer = without_prose(strip_markdown(answer[:MAX_ANSWER_CHARS]))
+    answer, had_currency = strip_currency(answer.strip().rstrip("."))
+    answer = _SQRT_PARENTHESES.sub(r"\\sqrt{\1}", _strip_delimiters(answer.translate(_UNICODE)))
     answer = _strip_group_braces(re.sub(r",\s*\\!\s*", ",", answer).replace("\\!", ""))
+    answer = join_digit_groups(answer)
     answer = _SPACING.sub(" ", answer)
     answer = _LEADING_RELATION.sub("", _PHANTOM.sub("", answer))
     answer = _LEFT_RIGHT.sub(r"\1", answer)
@@ -253,10 +278,13 @@ def clean_answer(answer: str) -> str:
     if words:
         answer = words.group(1)
     answer = _strip_group_braces(answer)
+    answer, currency = strip_currency(answer)
+    answer = decimal_comma(join_digit_groups(answer), single_number or had_currency or currency)
     if not _WRAPPED.match(answer):
         answer = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), answer)
-    answer = _OPERATOR_SPACE.sub(r"\1", answer)
-    return re.sub(r"\s+", " ", answer).strip().rstrip(".")
+    answer = re.sub(r"\s+", " ", _OPERATOR_SPACE.sub(r"\1", answer)).strip().rstrip(".")
+    same = _SAME_VARIABLE.match(answer)
+    return re.sub(rf"(^|, ?){same.group(1)}=", r"\1", answer) if same else answer
 
 
 def _strip_group_braces(answer: str) -> str:

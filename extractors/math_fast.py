@@ -43,6 +43,7 @@ _ASSIGNMENT = re.compile(r"^[A-Za-z]\s*=\s*([^=]+)$")
 _CHOICE = re.compile(r"^\(?\s*([A-E])\s*\)?$|^\(([A-E])\)(?![\s+\-*/^=_.,)])")
 _BASE = re.compile(r"^([0-9A-Za-z]+)_\{?(\d{1,2})\}?$")
 _REPEATING = re.compile(r"^([+-]?)(\d*)\.(\d*)\\overline\{(\d{1,20})\}$")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})\s*([ap])\.?\s*m\.?$", re.IGNORECASE)
 _TEXT = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")
 #: Letter runs that are math, not words, when they stand alone.
 _MATH_NAMES = frozenset(
@@ -175,9 +176,10 @@ def string_key(answer: str) -> str:
 
 
 def special_key(answer: str) -> str | None:
-    """Key a choice letter, a number in a base or a word answer without sympy.
+    """Key a choice letter, a number in a base, a clock time or a word answer without sympy.
 
-    ``(C)``, ``C`` and ``(C) 12`` -> ``choice:C``; ``52_8`` -> ``base8:52``; a word of
+    ``(C)``, ``C`` and ``(C) 12`` -> ``choice:C``; ``52_8`` -> ``base8:52``; a clock time
+    ``4:30 p.m.`` -> ``time:4:30pm``; a word of
     three or more letters (``Monday``, ``odd``, ``no solution``; also ``no``) ->
     ``text:monday``, case-insensitive. Lone letters and pairs (``x``, ``ab``) stay math.
 
@@ -190,6 +192,9 @@ def special_key(answer: str) -> str | None:
     match = _CHOICE.match(answer)
     if match:
         return "choice:" + (match.group(1) or match.group(2))
+    match = _CLOCK.match(answer)
+    if match:
+        return f"time:{int(match.group(1))}:{match.group(2)}{match.group(3).lower()}m"
     match = _BASE.match(answer)
     if match and not match.group(1).isalpha():
         return f"base{int(match.group(2))}:{match.group(1).upper()}"

@@ -19,6 +19,7 @@ FIND: list[tuple[str, str | None]] = [
     ("#### 1,200\n", "1,200"),
     ("The final answer is $\\frac{3}{4}$. I hope it is correct.", r"\frac{3}{4}"),
     ("The final answer is 42.", "42"),
+    ("The final answer is `33`.", "`33`"),
     ("So the answer is 3.5 meters.", "3.5 meters"),
     ("Answer: (C)", "(C)"),
     ("**Answer:** 12", "12"),
@@ -86,6 +87,14 @@ CLEAN: list[tuple[str, str]] = [
     (r"\approx 8.24", "8.24"),
     (r"1 & \phantom -1", "1&1"),
     (r"\phantom{x}5", "5"),
+    ("`33`", "33"),
+    ("**12**", "12"),
+    ("Answer $ 9 $", "9"),
+    (r"1\,000", "1000"),
+    ("1 000", "1000"),
+    ("2,74 €", "2.74"),
+    ("x = 2, x = -3", "2, -3"),
+    ("√(2)", r"\sqrt{2}"),
 ]
 
 
