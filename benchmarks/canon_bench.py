@@ -1,6 +1,11 @@
-"""Cluster answer variants with the project's keys vs pairwise ``math_verify.verify``.
+"""Cluster answers with the project's keys vs pairwise ``math_verify.verify``, on two shapes.
 
-For every MATH-500 problem (and GSM8K test problem) eight responses are built from
+**k=2-3 (real answers)**: the shape the pipeline and the audit see most. Per MATH-500
+problem its reference solution, its gold answer as written and a model-style response
+"The final answer is $<an equivalent rewrite>$."; per GSM8K test problem its reference
+solution and its gold number. All answers of a problem are the same answer.
+
+**k=8 (variants)**: for every MATH-500 problem (and GSM8K test problem) eight responses are built from
 the gold answer, deterministically (seeded): the gold answer, three equivalent
 rewrites of it (``\\dfrac``, spacing, ``\\left``/``\\right``, group braces and, for
 numbers, fraction/decimal/thousands forms), two wrong answers (one number of the gold
@@ -15,12 +20,13 @@ problem. Each response ends in ``\\boxed{...}``, which both sides extract.
   representative it ``verify``-matches, else opens a new group.
 
 The two sides alternate chunk by chunk (``--chunk`` problems) so that a change in
-machine load affects both alike. The script prints answers/s both ways, the speed
-ratio and the share of problems with identical clusters, then every disagreement
-with the constructed truth (which variants were built equal) and who matches it.
+machine load affects both alike; each shape starts a fresh pool, and math-verify's
+import falls in its first chunk. For each shape the script prints answers/s both ways,
+the speed ratio and the share of problems with identical clusters, then (k=8) every
+disagreement with the constructed truth (which variants were built equal) and who matches it.
 math-verify is a dev/benchmark dependency only; the product never imports it.
 
-Run: ``.venv/bin/python benchmarks/canon_bench.py [--limit N] [--show N] [--chunk N]``.
+Run: ``.venv/bin/python benchmarks/canon_bench.py [--shape both|real|variants] [--limit N] [--show N] [--chunk N]``.
 """
 
 from __future__ import annotations
@@ -31,8 +37,9 @@ import logging
 import os
 import random
 import re
+import subprocess
+import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -42,6 +49,7 @@ from scpo_data.extractors.math_worker import CanonPool
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 K = 8
+REAL_WORDING = "The final answer is ${}$."
 
 Partition = frozenset[frozenset[int]]
 
@@ -148,14 +156,30 @@ def partition(labels: list[object]) -> Partition:
     return frozenset(frozenset(g) for g in groups.values())
 
 
+def build_real(math_rows: list[dict], gsm8k_rows: list[dict], seed: int = 0) -> list[Problem]:
+    """The k=2-3 shape: reference solutions, gold answers as written, one model-style rewrite (MATH)."""
+    rng = random.Random(seed)
+    problems = []
+    for row in math_rows:
+        gold = row["answer"]
+        rewrite = rng.choice((_number_forms(gold) or []) + _surface_forms(gold))
+        responses = [row["solution"], gold, REAL_WORDING.format(rewrite)]
+        problems.append(Problem("math", gold, responses, ["gold"] * len(responses)))
+    for row in gsm8k_rows:
+        gold = row["answer"].rsplit("####", 1)[1].strip()
+        problems.append(Problem("gsm8k", gold, [row["answer"], gold], ["gold", "gold"]))
+    return problems
+
+
 def cluster_with_keys(problems: list[Problem], pool: CanonPool) -> list[Partition]:
     """Key every response of single-domain ``problems`` in one ``extract_batch`` and group by key."""
     extractor = MathExtractor(pool=pool) if problems[0].domain == "math" else Gsm8kExtractor(pool=pool)
-    answers = extractor.extract_batch([r for p in problems for r in p.responses])
-    return [
-        partition([a.key if a.key is not None else ("none", j) for j, a in enumerate(answers[i * K : (i + 1) * K])])
-        for i in range(len(problems))
-    ]
+    answers = iter(extractor.extract_batch([r for p in problems for r in p.responses]))
+    partitions = []
+    for problem in problems:
+        keys = [next(answers).key for _ in problem.responses]
+        partitions.append(partition([key if key is not None else ("none", j) for j, key in enumerate(keys)]))
+    return partitions
 
 
 def cluster_with_math_verify(problems: list[Problem]) -> list[Partition]:
@@ -219,37 +243,57 @@ def run_both(problems: list[Problem], chunk: int) -> tuple[list[Partition], list
             theirs += cluster_with_math_verify(part)
             theirs_s = time.perf_counter() - began
             if not timing.first_answers:
-                timing.first_ours_s, timing.first_theirs_s, timing.first_answers = ours_s, theirs_s, K * len(part)
+                first_answers = sum(len(p.responses) for p in part)
+                timing.first_ours_s, timing.first_theirs_s, timing.first_answers = ours_s, theirs_s, first_answers
             timing.ours_s += ours_s
             timing.theirs_s += theirs_s
     pool.close()
     return ours, theirs, timing
 
 
-def _load(path: Path, field: Callable[[dict], str], limit: int | None) -> list[str]:
-    """Gold answers from a JSONL file."""
+def _rows(path: Path, limit: int | None) -> list[dict]:
+    """The first ``limit`` records of a JSONL file."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [field(r) for r in rows[:limit]]
+    return rows[:limit]
+
+
+SHAPES = {"real": "k=2-3 (real answers)", "variants": "k=8 (variants)"}
 
 
 def main() -> None:
-    """Run both clusterings on MATH-500 and GSM8K test variants and print the comparison."""
+    """Run both clusterings on each shape (each in a fresh process) and print the comparisons."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="problems per data set (default: all)")
     parser.add_argument("--show", type=int, default=40, help="disagreements to print")
     parser.add_argument("--chunk", type=int, default=100, help="problems per alternating timing chunk")
+    parser.add_argument("--shape", choices=["both", *SHAPES], default="both", help="which shape (default: both)")
     args = parser.parse_args()
+    if args.shape == "both":
+        for shape in SHAPES:  # a fresh process each: fresh pool, math-verify imported again
+            forwarded = ["--shape", shape, "--show", str(args.show), "--chunk", str(args.chunk)]
+            forwarded += ["--limit", str(args.limit)] if args.limit else []
+            subprocess.run([sys.executable, __file__, *forwarded], check=True)
+        return
+    math_rows = _rows(DATA / "math" / "test.jsonl", args.limit)
+    gsm8k_rows = _rows(DATA / "gsm8k" / "test.jsonl", args.limit)
+    if args.shape == "real":
+        problems = build_real(math_rows, gsm8k_rows)
+    else:
+        problems = build_problems("math", [r["answer"] for r in math_rows])
+        problems += build_problems("gsm8k", [r["answer"].rsplit("####", 1)[1].strip() for r in gsm8k_rows], seed=1)
+    report(SHAPES[args.shape], problems, args.chunk, args.show)
 
-    problems = build_problems("math", _load(DATA / "math" / "test.jsonl", lambda r: r["answer"], args.limit))
-    gsm8k_golds = _load(DATA / "gsm8k" / "test.jsonl", lambda r: r["answer"].rsplit("####", 1)[1].strip(), args.limit)
-    problems += build_problems("gsm8k", gsm8k_golds, seed=1)
-    n_answers = K * len(problems)
+
+def report(shape: str, problems: list[Problem], chunk: int, show: int) -> None:
+    """Cluster ``problems`` both ways and print speed, agreement and the first ``show`` disagreements."""
+    n_answers = sum(len(p.responses) for p in problems)
     load_before = os.getloadavg()[0]
-    ours, theirs, timing = run_both(problems, args.chunk)
+    ours, theirs, timing = run_both(problems, chunk)
     ours_s, theirs_s = timing.ours_s, timing.theirs_s
 
     load_after = os.getloadavg()[0]
     cores = len(os.sched_getaffinity(0))
+    print(f"=== shape {shape} ===")
     print(f"cores: {cores}, load average (1 min) before/after: {load_before:.1f}/{load_after:.1f}")
     print(
         f"problems: {len(problems)} ({sum(p.domain == 'math' for p in problems)} MATH-500, "
@@ -257,12 +301,12 @@ def main() -> None:
     )
     print(f"keys (this project): {ours_s:8.2f} s  {n_answers / ours_s:10.1f} answers/s")
     print(f"math-verify pairwise: {theirs_s:8.2f} s  {n_answers / theirs_s:10.1f} answers/s")
-    print(f"speed-up: {theirs_s / ours_s:.1f}x")
+    print(f"speed-up ({shape}): {theirs_s / ours_s:.1f}x")
     rest = n_answers - timing.first_answers
     rest_ours, rest_theirs = ours_s - timing.first_ours_s, theirs_s - timing.first_theirs_s
     print(
-        f"  first chunk ({timing.first_answers} answers; keys side starts its pool): keys {timing.first_ours_s:.2f} s, "
-        f"math-verify {timing.first_theirs_s:.2f} s"
+        f"  first chunk ({timing.first_answers} answers; keys side starts its pool, math-verify is imported): "
+        f"keys {timing.first_ours_s:.2f} s, math-verify {timing.first_theirs_s:.2f} s"
     )
     print(
         f"  after it (warm pool): keys {rest / rest_ours:.1f} answers/s, math-verify {rest / rest_theirs:.1f} "
@@ -280,18 +324,25 @@ def main() -> None:
         )
     differ = [i for i in range(len(problems)) if ours[i] != theirs[i]]
     print(f"\ndisagreements: {len(differ)}")
-    for i in differ[: args.show]:
+    for i in differ[:show]:
         problem = problems[i]
         truth = partition(problem.truth)
         verdict = {(True, False): "keys right", (False, True): "math-verify right"}.get(
             (ours[i] == truth, theirs[i] == truth), "neither right"
         )
-        answers = [re.search(r"boxed\{(.*)\}", r).group(1) for r in problem.responses]
+        answers = [_shown(r) for r in problem.responses]
         print(f"- [{problem.domain}] gold {problem.gold!r}: {verdict}")
         print(f"    answers: {answers}")
         print(f"    keys:        {sorted(sorted(g) for g in ours[i])}")
         print(f"    math-verify: {sorted(sorted(g) for g in theirs[i])}")
         print(f"    truth:       {sorted(sorted(g) for g in truth)}")
+    print()
+
+
+def _shown(response: str) -> str:
+    """A response as printed in a disagreement: its boxed answer, or its last 60 characters."""
+    boxed = re.search(r"boxed\{(.*)\}", response)
+    return boxed.group(1) if boxed else response[-60:]
 
 
 if __name__ == "__main__":

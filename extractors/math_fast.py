@@ -5,6 +5,7 @@ These run in the calling process (cheap regular expressions, no parser):
 * :func:`fast_key` keys plain numbers as exact rationals (``"3/2"``);
 * :func:`sequence_key` keys tuples, sets, lists and intervals of plain numbers and
   ``x = <number>`` exactly as the sympy path would (``"(1, -2)"``, ``"{-4, 1}"``, ``"[2, oo)"``);
+* ``math_const.constant_key`` keys constants with square roots, pi and i (``2\\sqrt{5}``, ``6-5i``);
 * :func:`quick_key` tries all of these;
 * :func:`special_key` keys multiple-choice letters (``"choice:C"``), numbers in a
   base (``"base8:52"``) and word answers of three or more letters (``"text:monday"``);
@@ -21,6 +22,8 @@ import hashlib
 import math
 import re
 from fractions import Fraction
+
+from scpo_data.extractors.math_const import constant_key
 
 #: Largest numerator or denominator (bits, about 300 digits) written out in a key.
 MAX_KEY_BITS = 1000
@@ -101,20 +104,26 @@ def fast_key(answer: str) -> str | None:
 
 
 def _item_key(item: str) -> str | None:
-    """Key of one element of a sequence: a plain number or an infinity."""
+    """Key of one element of a sequence: a number (with roots, pi or i) or an infinity."""
     item = item.strip()
-    return _INFINITY.get(item) or fast_key(item)
+    return _INFINITY.get(item) or fast_key(item) or constant_key(item)
 
 
-def _value(key: str) -> Fraction | float:
-    """The number behind an item key, for ordering interval ends."""
-    return {"oo": float("inf"), "-oo": float("-inf")}.get(key) or Fraction(key)
+def _value(key: str) -> Fraction | float | None:
+    """The real number behind an item key, for ordering interval ends (``None`` for a complex one)."""
+    if key in ("oo", "-oo"):
+        return float(key.replace("oo", "inf"))
+    try:
+        return float(key[1:]) if key.startswith("~") else Fraction(key)
+    except ValueError:
+        return None
 
 
 def sequence_key(answer: str) -> str | None:
     """Key a tuple, set, list or interval of plain numbers, or ``x = <number>``, without sympy.
 
-    The keys are those ``math_canon`` gives the same answers: ``(a, b)`` and longer
+    Items may be constants with roots, pi or i (``(3, \\frac{\\pi}{2})``). The keys are
+    those ``math_canon`` gives the same answers: ``(a, b)`` and longer
     tuples, ``\\{a, b\\}`` and bare lists ``a, b`` as sorted sets, ``[a, b)``-style
     intervals with ``a < b`` (``-oo``/``oo`` ends). Anything else (an empty or
     reversed interval, ``(1,000, 2)`` whose commas are ambiguous) returns ``None``
@@ -144,7 +153,8 @@ def sequence_key(answer: str) -> str | None:
         return unique[0] if len(unique) == 1 else "{" + ", ".join(unique) + "}"
     if left in "([" and right in ")]" and left and len(keys) == 2:
         start, end = keys
-        if _value(start) < _value(end):  # type: ignore[arg-type]
+        low, high = _value(start), _value(end)  # type: ignore[arg-type]
+        if low is not None and high is not None and low < high:
             opening = "(" if left == "(" or start == "-oo" else "["
             closing = ")" if right == ")" or end == "oo" else "]"
             return f"{opening}{start}, {end}{closing}"
@@ -152,7 +162,7 @@ def sequence_key(answer: str) -> str | None:
 
 
 def quick_key(answer: str) -> str | None:
-    """Key an answer without sympy when it is a number, a sequence of numbers, a word or a letter.
+    """Key an answer without sympy: a number, a constant with roots, pi or i, a sequence of those, a word, a letter.
 
     Args:
         answer: A cleaned answer.
@@ -160,7 +170,7 @@ def quick_key(answer: str) -> str | None:
     Returns:
         The key (the same one the sympy path would give), or ``None``.
     """
-    return fast_key(answer) or sequence_key(answer) or special_key(answer)
+    return fast_key(answer) or sequence_key(answer) or constant_key(answer) or special_key(answer)
 
 
 def string_key(answer: str) -> str:

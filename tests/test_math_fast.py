@@ -7,6 +7,7 @@ from fractions import Fraction
 import pytest
 
 from scpo_data.extractors.math_canon import sympy_key
+from scpo_data.extractors.math_const import constant_key
 from scpo_data.extractors.math_fast import fast_key, fraction_key, quick_key, sequence_key, string_key
 
 #: Answers the quick path keys. (Not "1e3": the quick path reads it as 1000, the parser as 3e.)
@@ -47,9 +48,54 @@ QUICK: list[str] = [
     "x=-3",
     r"k=\frac{1}{2}",
     "y = 0.25",
+    # constants with square roots, pi and i (math_const)
+    r"2\sqrt{5}",
+    r"\sqrt3",
+    r"\frac{3\sqrt{3}}{4}",
+    r"\frac{1}{\sqrt{2}}",
+    r"\frac{\sqrt{8}}{\sqrt{2}}",
+    r"11 \sqrt{5}+11",
+    r"(1+\sqrt{2})^2",
+    r"3\sqrt{2}\cdot\sqrt{8}",
+    r"\sqrt{\frac{9}{4}}",
+    r"\pi",
+    r"-\frac{\pi}{6}",
+    r"18+2\pi",
+    r"\frac{20000}{\pi}",
+    r"2\pi/3",
+    r"0.5\pi",
+    r"\pi^{-1}",
+    r"137 \frac{1}{2}",
+    r"-1\frac{1}{2}",
+    "6-5i",
+    "1+274i",
+    "i",
+    r"\frac{1}{3}+\frac{1}{3}i",
+    r"\frac{\pi}{2}i",
+    r"(-\sqrt{3}, \sqrt{3})",
+    r"(3, \frac{\pi}{2})",
+    r"[\frac{\pi^2}{8}, \frac{5 \pi^2}{4}]",
+    r"\{\sqrt{2}, -\sqrt{2}\}",
+    r"(\sqrt2, \infty)",
 ]
 
-DECLINED: list[str] = ["(1,000, 2)", "[5,2]", "(5,2]", "[2,2]", r"\{5\}", r"(-\infty, x)", "x+1", r"\sqrt{2}", "(1)"]
+DECLINED: list[str] = ["(1,000, 2)", "[5,2]", "(5,2]", "[2,2]", r"\{5\}", r"(-\infty, x)", "x+1", "(1)"]
+
+#: Constants the quick path leaves to sympy (outside its grammar, or read differently by TeX).
+CONSTANTS_DECLINED: list[str] = [
+    "2^10",  # TeX reads the exponent as one digit
+    r"\sqrt[3]{2}",
+    r"\frac{1}{1+\sqrt{2}}",
+    r"\sqrt{2+\sqrt{3}}",
+    r"\sqrt{-4}",
+    "2 3",
+    r"\sqrt{2}3",
+    r"\frac{1}{1000001}i",
+    "e^2",
+    r"-88.332^{5}\times \pi/0.001",  # within 1e-25 of a small-denominator rational: sympy keys it as that
+    r"\sqrt{99999999999}",
+    r"(\sqrt2+\sqrt3+\sqrt5+\sqrt7+\sqrt{11}+\sqrt{13})^{12}",
+]
 
 
 @pytest.mark.parametrize("answer", QUICK)
@@ -65,6 +111,12 @@ def test_sequence_key_declines_ambiguous_or_symbolic(answer: str) -> None:
     """Ambiguous commas, empty/reversed intervals and symbols are left to sympy."""
     assert fast_key(answer) is None
     assert sequence_key(answer) is None
+
+
+@pytest.mark.parametrize("answer", CONSTANTS_DECLINED)
+def test_constant_key_declines_outside_its_grammar(answer: str) -> None:
+    """What the constant reader cannot key exactly as sympy does is left to sympy."""
+    assert constant_key(answer) is None
 
 
 def test_fast_key_refuses_giant_and_zero_denominators() -> None:
