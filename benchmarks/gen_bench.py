@@ -42,9 +42,9 @@ import torch
 
 from scpo_data.backends.base import SamplingParams
 from scpo_data.backends.hf import HFBackend, resolve_dtype
-from scpo_data.models import load_model, resolve_model
-from scpo_data.problems import load_problems
-from scpo_data.prompts import chat
+from scpo_data.backends.models import load_model, resolve_model
+from scpo_data.generate.problems import load_problems
+from scpo_data.domains import get_domain
 
 SAMPLES_PER_PROMPT = 4
 
@@ -77,7 +77,7 @@ def prompts_for(sequences: int) -> list[list[dict[str, str]]]:
     """Chat prompts for ``sequences`` sequences at :data:`SAMPLES_PER_PROMPT` samples each."""
     problems = load_problems("builtin", "gsm8k", None, None, None)
     count = max(1, sequences // SAMPLES_PER_PROMPT)
-    return [chat("gsm8k", problems[i % len(problems)].question) for i in range(count)]
+    return [get_domain("gsm8k").chat(problems[i % len(problems)].question) for i in range(count)]
 
 
 Rate = tuple[float, float]  # (tokens per wall second, tokens per CPU second)
@@ -96,7 +96,7 @@ def best_of(repeats: int, run: Callable[[int], int]) -> Rate:
 
 def naive_rate(path: str, sequences: int, max_tokens: int, repeats: int) -> Rate:
     """Tokens/s of a one-prompt-at-a-time transformers loop."""
-    from scpo_data.models import ModelRef
+    from scpo_data.backends.models import ModelRef
 
     model, tok = load_model(ModelRef("bench", path, "bench", None), dtype="float32")
     prompts = prompts_for(sequences * SAMPLES_PER_PROMPT)[:sequences]

@@ -23,11 +23,11 @@ from pathlib import Path
 
 from rich.console import Console
 
-from scpo_data.audit import VoteTable, tau_sweep
-from scpo_data.dataset import export_dataset
+from scpo_data.evaluate.audit import VoteTable, tau_sweep
+from scpo_data.publish.dataset import export_dataset
 from scpo_data.records import Pair
-from scpo_data.report import inspect_folder, render
-from scpo_data.voting import select_pair
+from scpo_data.publish.report import inspect_folder, render
+from scpo_data.generate.voting import select_pair
 
 K = 8
 

@@ -35,10 +35,10 @@ import torch
 from transformers import Trainer, TrainerCallback
 from trl import DPOConfig, DPOTrainer
 
-from scpo_data.models import load_model, resolve_model
-from scpo_data.train_config import ScpoConfig, bf16_supported
-from scpo_data.train_data import load_pairs
-from scpo_data.trainer import ScpoTrainer, frozen_copy
+from scpo_data.backends.models import load_model, resolve_model
+from scpo_data.train.config import ScpoConfig, bf16_supported
+from scpo_data.train.data import load_pairs
+from scpo_data.train.trainer import ScpoTrainer, frozen_copy
 
 GSM8K = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gsm8k" / "train.jsonl"
 

@@ -17,7 +17,7 @@ app = typer.Typer(
     name="scpo-data",
     help="Make self-consistency preference datasets (ScPO) for reasoning models.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 

@@ -1,14 +1,21 @@
-"""Shared CLI pieces: the error console, clean failure, and typed option aliases."""
+"""Shared CLI pieces: the error console, clean failure, and typed option aliases.
+
+Options over a closed set of values (domains, backends, label modes, dtypes, training
+modes) are typed as ``Literal`` choices: ``--help`` lists the values, the shell completes
+them, and an unknown value exits with 2 and the valid list before anything runs.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 from rich.console import Console
 
+from scpo_data.config import BackendName, Dtype, Labels, TrainMode
+from scpo_data.domains import DOMAINS
 from scpo_data.errors import ScpoError, interrupt_exit
 
 err_console = Console(stderr=True)
@@ -47,9 +54,9 @@ BatchSizeOpt = Annotated[
     int, typer.Option("--batch-size", min=1, help="Sequences generated together (hf).")
 ]
 DtypeOpt = Annotated[
-    str,
-    typer.Option("--dtype", help="Model dtype (hf, vllm): auto (bf16 where the hardware runs it "
-                 "natively), float32, bfloat16, float16."),
+    Dtype,
+    typer.Option("--dtype",
+                 help="Model dtype (hf, vllm); auto: bf16 where the hardware runs it natively."),
 ]
 BaseUrlOpt = Annotated[
     Optional[str], typer.Option("--base-url", help="openai: API root, e.g. http://localhost:8000/v1.")
@@ -60,3 +67,23 @@ ApiKeyEnvOpt = Annotated[
 ConcurrencyOpt = Annotated[
     int, typer.Option("--concurrency", min=1, help="openai: requests in flight at once.")
 ]
+
+#: The registered domains' names, as a choice type.
+DomainName = Literal[tuple(DOMAINS)]  # type: ignore[valid-type]
+#: The known backends, as a choice type.
+Backend = BackendName
+
+LabelsOpt = Annotated[
+    Labels,
+    typer.Option("--labels",
+                 help="Pair labels: none (vote, ScPO), gold (correct vs incorrect, IRPO, w=1) or "
+                 "mixed (gold where the problem has one, vote elsewhere)."),
+]
+TrainModeOpt = Annotated[
+    Optional[TrainMode], typer.Option("--mode", help="Loss preset.", show_default="scpo")
+]
+
+
+def domain_defaults(attribute: str) -> str:
+    """The domains' defaults of one setting, for help texts (``8 gsm8k, 16 zebra, ...``)."""
+    return ", ".join(f"{getattr(d, attribute)} {d.name}" for d in DOMAINS.values())

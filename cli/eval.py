@@ -21,12 +21,15 @@ from scpo_data.cli.common import (
     ModelOpt,
     QuestionFieldOpt,
     SeedOpt,
+    Backend,
     clean_errors,
+    domain_defaults,
+    DomainName,
     err_console,
 )
-from scpo_data.config import DEFAULT_K, DEFAULT_MAX_TOKENS
-from scpo_data.errors import ScpoError
-from scpo_data.evaluate import EvalConfig, run_eval
+from scpo_data.domains import ReportTable, get_domain
+from scpo_data.domains.base import percent
+from scpo_data.evaluate.run import EvalConfig, run_eval
 
 
 def evaluate(
@@ -35,23 +38,20 @@ def evaluate(
         typer.Option("--data", help="Problems with gold answers: a .jsonl/.parquet/.csv file "
                      "(GSM8K, MATH, ZebraLogic grid mode, ARC) or hf:OWNER/NAME:CONFIG@SPLIT."),
     ],
-    domain: Annotated[
-        str, typer.Option("--domain", help="Prompt and extractor: gsm8k, math, zebra or arc.")
-    ],
+    domain: Annotated[DomainName, typer.Option("--domain", help="Prompt, answer extractor and report breakdowns.")],
     model: ModelOpt = "embedded",
-    backend: Annotated[
-        str, typer.Option("--backend", help="Generation backend: hf, vllm or openai (see generate --help).")
-    ] = "hf",
+    backend: Annotated[Backend, typer.Option("--backend", help="Generation backend (see generate --help).")] = "hf",
     k: Annotated[
-        Optional[int], typer.Option("--k", min=1, help="Samples per problem for maj@k (default 8; 16 zebra).")
+        Optional[int], typer.Option("--k", min=1, help="Samples per problem for maj@k (default: the domain's, "
+                                              f"{domain_defaults('k')}).")
     ] = None,
     limit: Annotated[
         Optional[int], typer.Option("--limit", min=1, help="Evaluate the first N problems only.")
     ] = None,
     max_tokens: Annotated[
         Optional[int],
-        typer.Option("--max-tokens", min=1, help="Most new tokens per response (256 gsm8k/arc, 384 math, "
-                     "1024 zebra)."),
+        typer.Option("--max-tokens", min=1, help="Most new tokens per response (default: the domain's, "
+                     f"{domain_defaults('max_tokens')})."),
     ] = None,
     temperature: Annotated[
         float, typer.Option("--temperature", min=0.0, help="Temperature of the k samples (greedy: 0).")
@@ -82,17 +82,16 @@ def evaluate(
     A tie in the maj@k vote goes to the answer given first.
     """
     with clean_errors():
-        if domain not in DEFAULT_K:
-            raise ScpoError(f"--domain must be one of {', '.join(DEFAULT_K)}")
+        spec = get_domain(domain)
         config = EvalConfig(
             data=data,
             domain=domain,
             model=model,
             backend=backend,
-            k=k or DEFAULT_K[domain],
+            k=k or spec.k,
             temperature=temperature,
             top_p=top_p,
-            max_tokens=max_tokens or DEFAULT_MAX_TOKENS[domain],
+            max_tokens=max_tokens or spec.max_tokens,
             limit=limit,
             seed=seed,
             out=str(out or Path("scpo-evals") / f"{domain}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"),
@@ -117,40 +116,18 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
     main = Table(title=f"scpo-data eval ({report['config']['domain']}, {overall['problems']} problems)")
     main.add_column("metric", style="bold")
     main.add_column("value", justify="right")
-    main.add_row("greedy accuracy", _pct(overall["greedy_accuracy"]))
-    main.add_row(f"maj@{k} accuracy", _pct(overall["maj_accuracy"]))
-    main.add_row("greedy parse rate", _pct(overall["greedy_parse_rate"]))
-    main.add_row(f"sample parse rate (k={k})", _pct(overall["sample_parse_rate"]))
-    tables = [main]
-    for field in ("level", "subject"):
-        groups = report.get(f"by_{field}")
-        if groups:
-            tables.append(_group_table(f"by {field}", groups, k))
-    zebra = report.get("zebra")
-    if zebra:
-        table = Table(title="ZebraLogic")
-        for column in ("size", "puzzles", "greedy puzzle", "greedy cell", f"maj@{k} puzzle", f"maj@{k} cell"):
-            table.add_column(column, justify="right")
-        rows = [("all", zebra["all"])] + list(zebra["by_size"].items())
-        for name, m in rows:
-            g, v = m["greedy"], m["maj"]
-            table.add_row(name, str(g["puzzles"]), _pct(g["puzzle_accuracy"]), _pct(g["cell_accuracy"]),
-                          _pct(v["puzzle_accuracy"]), _pct(v["cell_accuracy"]))
-        g, v = zebra["all"]["greedy"], zebra["all"]["maj"]
-        table.add_row("easy", str(g["easy_puzzles"]), _pct(g["easy_accuracy"]), "", _pct(v["easy_accuracy"]), "")
-        table.add_row("hard", str(g["hard_puzzles"]), _pct(g["hard_accuracy"]), "", _pct(v["hard_accuracy"]), "")
-        tables.append(table)
-    return tables
+    main.add_row("greedy accuracy", percent(overall["greedy_accuracy"]))
+    main.add_row(f"maj@{k} accuracy", percent(overall["maj_accuracy"]))
+    main.add_row("greedy parse rate", percent(overall["greedy_parse_rate"]))
+    main.add_row(f"sample parse rate (k={k})", percent(overall["sample_parse_rate"]))
+    return [main, *(_rich_table(t) for t in get_domain(report["config"]["domain"]).eval_tables(report))]
 
 
-def _group_table(title: str, groups: dict[str, dict[str, Any]], k: int) -> Table:
-    table = Table(title=title)
-    for column in ("group", "problems", "greedy", f"maj@{k}"):
+def _rich_table(spec: ReportTable) -> Table:
+    """A domain's report table as a rich table."""
+    table = Table(title=spec.title)
+    for column in spec.columns:
         table.add_column(column, justify="right")
-    for name, acc in groups.items():
-        table.add_row(name, str(acc["problems"]), _pct(acc["greedy_accuracy"]), _pct(acc["maj_accuracy"]))
+    for row in spec.rows:
+        table.add_row(*row)
     return table
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}%"

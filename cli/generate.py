@@ -16,17 +16,21 @@ from scpo_data.cli.common import (
     BatchSizeOpt,
     ConcurrencyOpt,
     DtypeOpt,
+    LabelsOpt,
     ModelOpt,
     QuestionFieldOpt,
     SeedOpt,
+    Backend,
     clean_errors,
+    domain_defaults,
+    DomainName,
     err_console,
 )
-from scpo_data.audit import load_vote_tables, lower_taus
-from scpo_data.config import DEFAULT_K, DEFAULT_MAX_TOKENS, GenerateConfig
-from scpo_data.errors import ScpoError
-from scpo_data.pipeline import RunSummary, run_generate
-from scpo_data.shards import parse_shard
+from scpo_data.evaluate.audit import load_vote_tables, lower_taus
+from scpo_data.config import GenerateConfig
+from scpo_data.domains import DOMAINS, get_domain
+from scpo_data.generate.pipeline import RunSummary, run_generate
+from scpo_data.generate.shards import parse_shard
 
 
 def generate(
@@ -39,23 +43,25 @@ def generate(
         ),
     ] = "builtin",
     domain: Annotated[
-        str, typer.Option("--domain", help="Answer format and extractor: gsm8k, math, zebra or arc.")
+        DomainName, typer.Option("--domain", help="Prompt, answer extractor, defaults and built-in problems.")
     ] = "gsm8k",
     model: ModelOpt = "embedded",
     backend: Annotated[
-        str,
+        Backend,
         typer.Option("--backend", help="Generation backend: hf (transformers, CPU/GPU), vllm (offline "
-                     "engine, pip install 'scpo-data[vllm]') or openai (any OpenAI-compatible server)."),
+                     "engine, pip install 'scpo-data\\[vllm]') or openai (any OpenAI-compatible server)."),
     ] = "hf",
     k: Annotated[
         Optional[int],
-        typer.Option("--k", min=2, help="Samples per problem (default 8; 16 for zebra)."),
+        typer.Option("--k", min=2, help="Samples per problem (default: the domain's, "
+                     f"{domain_defaults('k')})."),
     ] = None,
     temperature: Annotated[float, typer.Option("--temperature", min=0.0)] = 0.7,
     top_p: Annotated[float, typer.Option("--top-p", min=0.0, max=1.0)] = 0.9,
     max_tokens: Annotated[
         Optional[int],
-        typer.Option("--max-tokens", min=1, help="Most new tokens per sample (256 gsm8k, 384 math, 1024 zebra)."),
+        typer.Option("--max-tokens", min=1, help="Most new tokens per sample (default: the domain's, "
+                     f"{domain_defaults('max_tokens')})."),
     ] = None,
     tau: Annotated[
         float,
@@ -64,7 +70,9 @@ def generate(
     synthesize: Annotated[
         Optional[int],
         typer.Option("--synthesize", min=0,
-                     help="New problems to synthesise few-shot (default 4; zebra, arc, --labels gold: 0)."),
+                     help="New problems to synthesise few-shot (default 4; 0 with --labels gold and "
+                     "for domains without synthesis: "
+                     f"{', '.join(d.name for d in DOMAINS.values() if not d.synthesis)})."),
     ] = None,
     limit: Annotated[
         Optional[int], typer.Option("--limit", min=1, help="Use at most N seed problems.")
@@ -82,11 +90,7 @@ def generate(
         int, typer.Option("--count", min=1, help="zebra: puzzles to generate per size.")
     ] = 4,
     batch_size: BatchSizeOpt = 64,
-    labels: Annotated[
-        str,
-        typer.Option("--labels", help="Pair labels: none (vote, ScPO), gold (correct vs incorrect, "
-                     "IRPO, w=1) or mixed (gold where the problem has one, vote elsewhere)."),
-    ] = "none",
+    labels: LabelsOpt = "none",
     pairs_per_problem: Annotated[
         int,
         typer.Option("--pairs-per-problem", min=1, help="Gold mode: pairs per problem, cycling the "
@@ -132,29 +136,18 @@ def generate(
     and dataset/ (a Hub-ready folder with a dataset card and data/train-*.parquet).
     """
     with clean_errors():
-        if domain not in DEFAULT_K:
-            raise ScpoError(f"--domain must be one of {', '.join(DEFAULT_K)}")
-        if domain == "zebra" and synthesize:
-            raise ScpoError("--synthesize does not apply to zebra: use --count to generate more puzzles")
-        if domain == "arc" and synthesize:
-            raise ScpoError("--synthesize does not apply to arc: synthesis writes open-answer problems")
-        if domain == "arc" and problems == "builtin":
-            raise ScpoError("--domain arc needs multiple-choice problems: --problems FILE with question, "
-                            "choices and answerKey (e.g. ARC-Challenge)")
-        if labels not in ("none", "gold", "mixed"):
-            raise ScpoError("--labels must be one of none, gold, mixed")
+        spec = get_domain(domain)
         config = GenerateConfig(
             problems=problems,
-            domain=domain,  # type: ignore[arg-type]
+            domain=domain,
             model=model,
             backend=backend,  # type: ignore[arg-type]
-            k=k or DEFAULT_K[domain],
+            k=k or spec.k,
             temperature=temperature,
             top_p=top_p,
-            max_tokens=max_tokens or DEFAULT_MAX_TOKENS[domain],
+            max_tokens=max_tokens or spec.max_tokens,
             tau=tau,
-            synthesize=(0 if domain in ("zebra", "arc") or labels == "gold" else 4)
-            if synthesize is None else synthesize,
+            synthesize=(4 if spec.synthesis and labels != "gold" else 0) if synthesize is None else synthesize,
             limit=limit,
             seed=seed,
             out=str(out or Path("scpo-runs") / datetime.now().strftime("%Y%m%d-%H%M%S")),
@@ -211,9 +204,9 @@ def summary_table(summary: RunSummary) -> Table:
     table.add_row("problems passing tau", str(c["passing_tau"]))
     table.add_row("pairs", str(c["pairs"]))
     table.add_row("mean weight", f"{c['mean_weight']:.3f}")
-    zebra = c.get("zebra")
-    if zebra and zebra["cell_agreement"] is not None:
-        table.add_row("chosen/rejected cell agreement", f"{100 * zebra['cell_agreement']:.1f}%")
+    domain = get_domain(summary.domain)
+    for name, value in domain.summary_rows(c.get(domain.name) or {}):
+        table.add_row(name, value)
     audit = c.get("audit")
     if audit and audit["pair_accuracy"] is not None:
         table.add_row("pair accuracy vs gold", f"{100 * audit['pair_accuracy']:.1f}%")

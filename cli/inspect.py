@@ -8,10 +8,10 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from scpo_data.audit import DEFAULT_TAUS
+from scpo_data.evaluate.audit import DEFAULT_TAUS
 from scpo_data.cli.common import clean_errors, err_console
 from scpo_data.errors import ScpoError
-from scpo_data.report import inspect_folder, render, write_plots
+from scpo_data.publish.report import inspect_folder, render, write_plots
 
 
 def _taus(text: str) -> list[float]:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from scpo_data.cli.common import clean_errors, err_console
-from scpo_data.merge import merge_runs
+from scpo_data.generate.merge import merge_runs
 
 
 def merge(

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from scpo_data.cli.common import clean_errors, err_console
-from scpo_data.hub import dataset_folder, push_dataset, resolve_token
+from scpo_data.publish.hub import dataset_folder, push_dataset, resolve_token
 
 
 def push(

@@ -1,13 +1,14 @@
-"""``scpo-data train``: train the next iteration's model on a pairs dataset with the ScPO loss."""
+"""``scpo-data train``: train the next iteration's model on a pairs dataset with the ScPO loss, or
+fine-tune a model on worked solutions (``--mode sft``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from scpo_data.cli.common import ModelOpt, clean_errors
+from scpo_data.cli.common import ModelOpt, TrainModeOpt, clean_errors
 
 #: Metrics printed after training, in this order, when they were logged.
 SUMMARY_KEYS = (
@@ -18,59 +19,78 @@ SUMMARY_KEYS = (
     "rewards/accuracies",
     "nll",
     "weight",
+    "mean_token_accuracy",
     "train_runtime",
 )
 
 
 def train(
     data: Annotated[
-        str, typer.Option("--data", help="Pairs: a run folder (RUN/dataset is used), a dataset folder, or a Hub id.")
+        str, typer.Option("--data", help="Pairs: a run folder (RUN/dataset is used), a dataset folder, or a Hub id. "
+                     "--mode sft: a .jsonl/.parquet file or a dataset folder of {question, answer} records.")
     ],
     out: Annotated[Path, typer.Option("--out", help="Folder for the trained model (loadable with --model OUT).")],
     model: ModelOpt = "embedded",
-    mode: Annotated[
-        str | None, typer.Option("--mode", help="Loss preset: scpo, irpo or dpo.", show_default="scpo")
-    ] = None,
+    mode: TrainModeOpt = None,
     beta: Annotated[float | None, typer.Option("--beta", help="DPO temperature.", show_default="the mode's")] = None,
     alpha: Annotated[
         float | None, typer.Option("--alpha", help="Weight of the chosen NLL.", show_default="the mode's")
     ] = None,
     epochs: Annotated[float | None, typer.Option("--epochs", help="Training epochs.", show_default="3")] = None,
-    lr: Annotated[float | None, typer.Option("--lr", help="Peak learning rate (cosine).", show_default="5e-6")] = None,
+    lr: Annotated[float | None, typer.Option("--lr", help="Peak learning rate (cosine).", show_default="5e-6; sft 5e-5")] = None,
     batch_size: Annotated[
-        int | None, typer.Option("--batch-size", help="Pairs per device per step.", show_default="8")
+        int | None, typer.Option("--batch-size", help="Pairs (sft: examples) per device per step.", show_default="8")
     ] = None,
     max_length: Annotated[
-        int | None, typer.Option("--max-length", help="Token limit of prompt + response.", show_default="1024")
+        int | None, typer.Option("--max-length", help="Token limit of prompt + response.", show_default="1024; sft 512")
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option("--config", help="YAML file of ScpoConfig/DPOConfig options; the flags above win over it."),
+        typer.Option("--config", help="YAML file of ScpoConfig/DPOConfig options (--mode sft: SftConfig/SFTConfig); "
+                     "the flags above win over it."),
     ] = None,
 ) -> None:
-    """Train a model on a pairs dataset with the weighted ScPO loss (or IRPO / DPO).
+    """Train a model on a pairs dataset with the weighted ScPO loss (or IRPO / DPO), or fine-tune it (SFT).
 
     Loss: -w * log sigmoid(beta * margin) - alpha * w * log pi(y+|x) / |y+|.
     w is the pair's weight column in scpo mode, 1 in irpo and dpo modes.
     --model is the starting model and the frozen reference (previous iteration).
     Any TRL DPOConfig field can be set in the --config YAML file (max_steps,
     gradient_accumulation_steps, precompute_ref_log_probs, bf16, ...).
+
+    --mode sft: supervised fine-tuning on {question, answer} records (GSM8K format,
+    e.g. scpo-data puzzles arith): the gsm8k prompt of the question, then the worked
+    solution, with the loss on the solution (lr 5e-5 cosine by default; any TRL
+    SFTConfig field in --config).
+
     The model and trainer_state.json (the log history) are written to --out.
     """
-    from scpo_data.train_config import build_config
-    from scpo_data.trainer import train_model
-
     overrides = {
         "output_dir": str(out),
-        "mode": mode,
-        "beta": beta,
-        "alpha": alpha,
         "num_train_epochs": epochs,
         "learning_rate": lr,
         "per_device_train_batch_size": batch_size,
         "max_length": max_length,
     }
     with clean_errors():
-        summary = train_model(data, model, build_config(config, overrides))
+        if mode == "sft":
+            summary = _train_sft(data, model, config, overrides, beta=beta, alpha=alpha)
+        else:
+            from scpo_data.train.config import build_config
+            from scpo_data.train.trainer import train_model
+
+            summary = train_model(data, model, build_config(config, {**overrides, "mode": mode, "beta": beta,
+                                                                        "alpha": alpha}))
     shown = ", ".join(f"{key} {summary[key]:.4g}" for key in SUMMARY_KEYS if key in summary)
     typer.echo(f"trained model saved to {out} ({shown})")
+
+
+def _train_sft(data: str, model: str, config: Path | None, overrides: dict[str, Any],
+               beta: float | None, alpha: float | None) -> dict[str, float]:
+    """Run ``--mode sft``; the DPO-only flags are refused."""
+    from scpo_data.errors import ScpoError
+    from scpo_data.train.sft import build_sft_config, train_sft
+
+    if beta is not None or alpha is not None:
+        raise ScpoError("--beta and --alpha are DPO settings; --mode sft does not take them")
+    return train_sft(data, model, build_sft_config(config, overrides))

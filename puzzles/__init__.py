@@ -7,7 +7,7 @@ The pieces a pipeline needs::
     records = list(generate_records([(3, 3), (4, 4)], count=10, seed=0))   # ZebraLogic records
     records = list(load_zebralogic("grid_mode.jsonl"))                     # the same format
     user_message = zebra_prompt(records[0]["puzzle"])
-    # answers: scpo_data.extractors.get_extractor("zebra").extract(response_text)
+    # answers: scpo_data.domains.get_domain("zebra").extractor.extract(response_text)
     metrics = zebra_metrics([(r["size"], answer_key_or_None, r["solution"]) for r in ...])
 
     records = generate_arith(100, seed=0, options=ARITH_PRESETS["default"])     # GSM8K records

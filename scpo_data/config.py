@@ -1,19 +1,23 @@
-"""The configuration of one ``generate`` run, as a frozen dataclass."""
+"""The configuration of one ``generate`` run, as a frozen dataclass, and the closed sets
+of values the options take (the CLI offers them as choices)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-Domain = Literal["gsm8k", "math", "zebra", "arc"]
 #: How pairs are labelled: by vote (ScPO), by gold (IRPO), or gold where known and vote elsewhere.
 Labels = Literal["none", "gold", "mixed"]
 BackendName = Literal["hf", "vllm", "openai"]
+#: Model dtypes; ``auto`` picks bf16 where the hardware runs it natively.
+Dtype = Literal["auto", "float32", "bfloat16", "float16"]
+#: Training loss presets (:mod:`scpo_data.train.config`).
+TrainMode = Literal["scpo", "irpo", "dpo", "sft"]
 
-#: Default number of samples per problem for each domain (paper: 8 math, 16 ZebraLogic).
-DEFAULT_K: dict[str, int] = {"gsm8k": 8, "math": 8, "zebra": 16, "arc": 8}
-#: Default token limit per sample for each domain (grids need room for the JSON).
-DEFAULT_MAX_TOKENS: dict[str, int] = {"gsm8k": 256, "math": 384, "zebra": 1024, "arc": 256}
+LABEL_MODES: tuple[str, ...] = get_args(Labels)
+BACKENDS: tuple[str, ...] = get_args(BackendName)
+DTYPES: tuple[str, ...] = get_args(Dtype)
+TRAIN_MODES: tuple[str, ...] = get_args(TrainMode)
 
 
 @dataclass(frozen=True)
@@ -22,9 +26,11 @@ class GenerateConfig:
 
     Attributes:
         problems: Problem source: ``builtin``, a .jsonl/.parquet/.csv path or
-            ``hf:OWNER/NAME[:CONFIG][@SPLIT]``; for ``zebra``, ``builtin`` means puzzles
-            freshly made by the project's generator (``sizes`` x ``count``).
-        domain: Answer domain (prompt format and extractor).
+            ``hf:OWNER/NAME[:CONFIG][@SPLIT]``; what ``builtin`` means is the domain's
+            (:meth:`scpo_data.domains.Domain.builtin_problems`: the package's seed word
+            problems, or for ``zebra`` puzzles freshly made with ``sizes`` x ``count``).
+        domain: A registered domain name (:data:`scpo_data.domains.DOMAINS`): prompt,
+            extractor, defaults and problem source.
         model: ``embedded``, a local model folder, or a Hub id.
         backend: Generation backend.
         k: Samples per problem.
@@ -62,7 +68,7 @@ class GenerateConfig:
     """
 
     problems: str = "builtin"
-    domain: Domain = "gsm8k"
+    domain: str = "gsm8k"
     model: str = "embedded"
     backend: BackendName = "hf"
     k: int = 8

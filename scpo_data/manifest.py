@@ -8,7 +8,7 @@ from importlib import metadata
 from typing import Any
 
 from scpo_data.config import GenerateConfig
-from scpo_data.models import ModelRef
+from scpo_data.backends.models import ModelRef
 
 PACKAGES = ("scpo-data", "torch", "transformers", "trl", "datasets", "huggingface-hub",
             "sympy", "latex2sympy2_extended", "polars")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scpo_data.extractors import get_extractor
+from scpo_data.domains import get_domain
 from scpo_data.extractors.choice import ChoiceExtractor, format_question, parse_options
 from helpers import SHARED_DATA as DATA, needs_shared_data
 
@@ -65,19 +65,19 @@ def test_without_options_any_letter_a_to_j_counts() -> None:
 
 @pytest.mark.parametrize(("gold", "key"), [("C", "C"), ("c", "C"), ("(B)", "B"), (" D) ", "D")])
 def test_canonical_gold_labels(gold: str, key: str) -> None:
-    assert get_extractor("arc").canonical(gold).key == key
+    assert get_domain("arc").extractor.canonical(gold).key == key
 
 
 def test_question_round_trip_and_batch_in_context() -> None:
     question = format_question("Which effect?", list(OPTIONS), list(OPTIONS.values()))
     assert parse_options(question) == OPTIONS
     texts = ["The answer is planetary days will become shorter.", "Answer: B"]
-    answers = get_extractor("arc").extract_batch_in_context(texts, [question, None])
+    answers = get_domain("arc").extractor.extract_batch_in_context(texts, [question, None])
     assert [a.key for a in answers] == ["C", "B"]
 
 
 def test_other_extractors_ignore_questions() -> None:
-    answers = get_extractor("gsm8k").extract_batch_in_context(["#### 12"], ["A) 12"])
+    answers = get_domain("gsm8k").extractor.extract_batch_in_context(["#### 12"], ["A) 12"])
     assert answers[0].key == "12"
 
 
@@ -101,7 +101,7 @@ def test_option_texts_that_look_alike(text: str, options: dict[str, str], key: s
 
 @needs_shared_data
 def test_every_arc_challenge_option_maps_back_to_its_letter() -> None:
-    from scpo_data.problems import load_problems
+    from scpo_data.generate.problems import load_problems
 
     problems = load_problems(str(DATA / "arc" / "ARC-Challenge-test.jsonl"), "arc")
     forms = ["Thinking...\nThe answer is ({L}).", "\\boxed{{{L}}}", "So:\n{L}) {T}", "The answer is {T}"]

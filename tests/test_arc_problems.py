@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from scpo_data.answers import extract_answers, gold_keys
+from scpo_data.generate.answers import extract_answers, gold_keys
 from scpo_data.errors import ScpoError
 from scpo_data.extractors.choice import parse_options
-from scpo_data.problems import load_problems
-from scpo_data.prompts import chat
+from scpo_data.generate.problems import load_problems
+from scpo_data.domains import get_domain
 from scpo_data.records import Sample
 from helpers import SHARED_DATA as DATA, needs_shared_data
 
@@ -26,7 +26,7 @@ def test_arc_rows_list_their_options_and_take_the_answer_key_as_gold() -> None:
     assert parse_options(first.question) == {
         "A": "Planetary density will decrease.", "B": "Planetary years will become longer.",
         "C": "Planetary days will become shorter.", "D": "Planetary gravity will become stronger."}
-    prompt = chat("arc", first.question)[0]["content"]
+    prompt = get_domain("arc").chat(first.question)[0]["content"]
     assert "C) Planetary days will become shorter." in prompt and "The answer is (X)" in prompt
     assert set(gold_keys(problems, "arc").values()) <= set("ABCDE")
 

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from scpo_data import records as rec
-from scpo_data.audit import (
+from scpo_data.evaluate.audit import (
     VoteTable,
     accuracy,
     chosen_rejected_correct,
@@ -23,9 +23,9 @@ from scpo_data.audit import (
 )
 from scpo_data.cli.generate import no_pairs_hint
 from scpo_data.config import GenerateConfig
-from scpo_data.dataset import export_dataset
-from scpo_data.pairs import build_pairs
-from scpo_data.voting import select_pair
+from scpo_data.publish.dataset import export_dataset
+from scpo_data.generate.pairs import build_pairs
+from scpo_data.generate.voting import select_pair
 
 #: k = 4 vote tables whose sweep is worked out by hand in the tests below.
 TABLES = [

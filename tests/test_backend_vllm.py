@@ -18,7 +18,7 @@ import pytest
 from scpo_data.backends import get_backend
 from scpo_data.backends.base import SamplingParams, request_seed
 from scpo_data.errors import ScpoError
-from scpo_data.models import ModelRef
+from scpo_data.backends.models import ModelRef
 
 MODEL = ModelRef("some/model", "/models/some", "hub:some/model", None)
 

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUnit
-from scpo_data.cache import CACHE_FILE, CachedBackend, RequestCache
-from scpo_data.extra import extra_samples, unanimous
-from scpo_data.models import ModelRef
+from scpo_data.backends.cache import CACHE_FILE, CachedBackend, RequestCache
+from scpo_data.generate.extra import extra_samples, unanimous
+from scpo_data.backends.models import ModelRef
 from scpo_data.records import Message, Problem
-from scpo_data.sampling import sample_problems
+from scpo_data.generate.sampling import sample_problems
 
 MODEL = ModelRef("embedded", "/nowhere", "test-model", "0" * 64)
 PROBLEMS = [Problem(f"p{i}", "gsm8k", f"What is {i} + {i}?", None, "test") for i in range(3)]

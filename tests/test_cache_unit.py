@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUnit
-from scpo_data.cache import CACHE_FILE, CachedBackend, RequestCache, open_cache, resumable
+from scpo_data.backends.cache import CACHE_FILE, CachedBackend, RequestCache, open_cache, resumable
 from scpo_data.errors import ScpoError, Terminated
-from scpo_data.models import ModelRef
+from scpo_data.backends.models import ModelRef
 from scpo_data.records import Message
 
 MODEL = ModelRef("embedded", "/nowhere", "test-model", "0" * 64)

@@ -10,9 +10,9 @@ import datasets
 import pytest
 from huggingface_hub import DatasetCard
 
-from scpo_data.dataset import MARGIN_PLOT, export_dataset
-from scpo_data.extractors import get_extractor
-from scpo_data.problems import puzzle_problems
+from scpo_data.publish.dataset import MARGIN_PLOT, export_dataset
+from scpo_data.domains import get_domain
+from scpo_data.domains.zebra import puzzle_problems
 from scpo_data.records import Pair
 
 GOLD = {"gsm8k": "1,200", "math": "\\frac{1}{2}", "arc": "B",
@@ -21,7 +21,7 @@ GOLD = {"gsm8k": "1,200", "math": "\\frac{1}{2}", "arc": "B",
 
 def _pairs(domain: str) -> list[Pair]:
     """Two pairs with gold (chosen right, rejected wrong) and one without."""
-    key = get_extractor(domain).canonical(GOLD[domain]).key
+    key = get_domain(domain).extractor.canonical(GOLD[domain]).key
 
     def pair(i: int, gold: str | None, chosen_votes: int) -> Pair:
         return Pair(prompt=[{"role": "user", "content": f"problem {i}"}],

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from scpo_data import evaluate
+from scpo_data.evaluate import run as evaluate
 from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUnit
-from scpo_data.evaluate import EvalConfig, run_eval
-from scpo_data.models import ModelRef
+from scpo_data.evaluate.run import EvalConfig, run_eval
+from scpo_data.backends.models import ModelRef
 from scpo_data.records import Message
 from helpers import SHARED_DATA as DATA, needs_shared_data
 

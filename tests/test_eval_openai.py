@@ -10,7 +10,7 @@ import pytest
 from test_openai_backend import Reply, serving
 
 from scpo_data.backends import BackendOptions
-from scpo_data.evaluate import EvalConfig, run_eval
+from scpo_data.evaluate.run import EvalConfig, run_eval
 from helpers import SHARED_DATA, needs_shared_data
 
 GSM8K = SHARED_DATA / "gsm8k" / "test.jsonl"

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from scpo_data.cli.eval import report_tables
-from scpo_data.evaluate import EvalConfig, build_report, majority, score
+from scpo_data.evaluate.run import EvalConfig, build_report
+from scpo_data.evaluate.scoring import majority, score
 from scpo_data.records import AnswerRecord, Problem
 
 

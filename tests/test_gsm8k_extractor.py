@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from scpo_data.extractors import get_extractor
+from scpo_data.domains import get_domain
 from scpo_data.extractors.base import STATUS_NO_ANSWER, STATUS_OK
 from scpo_data.extractors.math_extractor import STATUS_LAST_NUMBER, Gsm8kExtractor, MathExtractor
 from helpers import SHARED_DATA as DATA
@@ -43,7 +43,7 @@ def test_gsm8k_hash_line_equals_gold_number() -> None:
 )
 def test_gsm8k_answers(text: str, key: str) -> None:
     """Marked answers are narrowed to their number."""
-    answer = get_extractor("gsm8k").extract(text)
+    answer = get_domain("gsm8k").extractor.extract(text)
     assert (answer.key, answer.status) == (key, STATUS_OK)
 
 
@@ -58,6 +58,6 @@ def test_last_number_fallback_in_both_domains() -> None:
 
 
 def test_registry_points_at_the_new_extractors() -> None:
-    """``get_extractor`` serves these classes for both domains."""
-    assert isinstance(get_extractor("gsm8k"), Gsm8kExtractor)
-    assert type(get_extractor("math")) is MathExtractor
+    """The gsm8k and math domains serve these extractor classes."""
+    assert isinstance(get_domain("gsm8k").extractor, Gsm8kExtractor)
+    assert type(get_domain("math").extractor) is MathExtractor

@@ -10,7 +10,7 @@ from test_audit_sweep import TABLES, write_run
 from typer.testing import CliRunner, Result
 
 from scpo_data import records as rec
-from scpo_data.audit import VoteTable
+from scpo_data.evaluate.audit import VoteTable
 from scpo_data.cli.app import app
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from scpo_data.answers import extract_answers, gold_keys
-from scpo_data.pair_audit import audit_summary
-from scpo_data.pairs import build_pairs
+from scpo_data.generate.answers import extract_answers, gold_keys
+from scpo_data.evaluate.pair_audit import audit_summary
+from scpo_data.generate.pairs import build_pairs
 from scpo_data.records import Problem, Sample
 
 # gold 5 everywhere but p4; k = 4; tau = 0.5 (2 votes)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from scpo_data.answers import extract_answers, gold_keys
-from scpo_data.labels import cycle_pairs, is_correct, split_by_gold
-from scpo_data.pairs import build_pairs
+from scpo_data.generate.answers import extract_answers, gold_keys
+from scpo_data.generate.labels import cycle_pairs, is_correct, split_by_gold
+from scpo_data.generate.pairs import build_pairs
 from scpo_data.records import Problem, Sample
 
 

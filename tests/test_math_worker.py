@@ -137,8 +137,8 @@ def test_unguarded_script_can_use_the_pool(tmp_path: Path) -> None:
     script.write_text(
         textwrap.dedent(
             """
-            from scpo_data.extractors import get_extractor
-            print(get_extractor("math").extract(r"so \\boxed{\\frac{1}{\\sqrt{2}}}").key)
+            from scpo_data.domains import get_domain
+            print(get_domain("math").extractor.extract(r"so \\boxed{\\frac{1}{\\sqrt{2}}}").key)
             """
         )
     )

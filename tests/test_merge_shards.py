@@ -14,9 +14,9 @@ from rich.console import Console
 
 from scpo_data.config import GenerateConfig
 from scpo_data.errors import ScpoError
-from scpo_data.pipeline import run_generate
-from scpo_data.problems import load_problems
-from scpo_data.shards import parse_shard, select_shard, shard_share
+from scpo_data.generate.pipeline import run_generate
+from scpo_data.generate.problems import load_problems
+from scpo_data.generate.shards import parse_shard, select_shard, shard_share
 
 from helpers import assert_refused, scpo
 

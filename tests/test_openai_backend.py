@@ -173,7 +173,7 @@ def test_token_usage_is_shared_by_text_length_and_length_cuts() -> None:
 
 def test_generate_cli_through_a_server_that_serves_the_embedded_model(tmp_path: Path) -> None:
     from scpo_data.backends.hf import HFBackend
-    from scpo_data.models import resolve_model
+    from scpo_data.backends.models import resolve_model
 
     model = HFBackend(resolve_model("embedded"), dtype="float32")
     served: list[str] = []

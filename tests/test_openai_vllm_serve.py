@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from scpo_data.models import resolve_model
+from scpo_data.backends.models import resolve_model
 
 VLLM_PYTHON = os.environ.get("SCPO_VLLM_PYTHON")
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "VLLM_TARGET_DEVICE": "cpu"}

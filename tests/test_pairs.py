@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scpo_data.answers import STATUS_TRUNCATED, extract_answers
-from scpo_data.pairs import build_pairs
+from scpo_data.generate.answers import STATUS_TRUNCATED, extract_answers
+from scpo_data.generate.pairs import build_pairs
 from scpo_data.records import AnswerRecord, Problem, Sample
 
 

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from scpo_data.errors import ScpoError
-from scpo_data.extractors import get_extractor
-from scpo_data.problems import load_problems
+from scpo_data.domains import get_domain
+from scpo_data.generate.problems import load_problems
 from helpers import SHARED_DATA as SHARED
 
 
@@ -19,7 +19,7 @@ def test_builtin_seeds_have_gold_and_unique_ids() -> None:
     problems = load_problems("builtin", "gsm8k")
     assert 18 <= len(problems) <= 30
     assert len({p.problem_id for p in problems}) == len(problems)
-    extractor = get_extractor("gsm8k")
+    extractor = get_domain("gsm8k").extractor
     for p in problems:
         assert p.gold is not None and extractor.canonical(p.gold).status == "ok"
 

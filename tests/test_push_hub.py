@@ -22,7 +22,7 @@ from huggingface_hub import constants
 from typer.testing import CliRunner
 
 from scpo_data.cli.app import app
-from scpo_data.dataset import export_dataset
+from scpo_data.publish.dataset import export_dataset
 from scpo_data.records import Pair
 
 TOKEN = "hf_loopbackSecret0123456789"

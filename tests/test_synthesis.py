@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUnit
 from scpo_data.records import Message, Problem
-from scpo_data.synthesis import SHOTS, clean_problem, synthesis_prompt, synthesize
+from scpo_data.generate.synthesis import SHOTS, clean_problem, synthesis_prompt, synthesize
 
 SEEDS = [Problem(f"s{i}", "gsm8k", f"Tom has {i} red apples and eats one. How many are left?", str(i - 1), "t")
          for i in range(2, 9)]
@@ -72,3 +72,11 @@ def test_same_seed_same_shots() -> None:
     synthesize(a, SEEDS, 1, "gsm8k", 50, 0.7, 0.9, seed=5)
     synthesize(b, SEEDS, 1, "gsm8k", 50, 0.7, 0.9, seed=5)
     assert a.prompts == b.prompts
+
+
+def test_one_batched_round_draws_twice_what_is_missing() -> None:
+    outs = [(f"Tom has {n} pens and buys 2 more. How many pens does he have?", "stop") for n in range(10, 20)]
+    backend = ScriptedBackend(outs)
+    new = synthesize(backend, SEEDS, count=3, domain="gsm8k", max_tokens=50, temperature=0.7, top_p=0.9, seed=0)
+    assert len(new) == 3
+    assert len(backend.prompts) == 2 * 3  # one round of 2x candidates, the surplus dropped

@@ -12,7 +12,7 @@ from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 from typer.testing import CliRunner
 
 from scpo_data.cli.app import app
-from scpo_data.models import resolve_model
+from scpo_data.backends.models import resolve_model
 
 PAIRS = [
     ("What is 2 + 2?", "2 + 2 = 4. #### 4", "#### 5", 0.5),
@@ -104,7 +104,7 @@ def test_train_saves_a_loadable_model_and_honours_the_flags(
     ("extra", "message"),
     [
         (["--data", "no/such/dataset/here"], "not a Hub dataset id"),
-        (["--mode", "kto"], "invalid training configuration"),
+        (["--mode", "kto"], "'kto' is not one of"),
         (["--model", "no-such-model-folder"], "neither 'embedded'"),
     ],
 )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from scpo_data.errors import ScpoError
-from scpo_data.train_config import ScpoConfig, bf16_supported, build_config, read_yaml_options
+from scpo_data.train.config import ScpoConfig, bf16_supported, build_config, read_yaml_options
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import datasets
 import pytest
 
 from scpo_data.errors import ScpoError
-from scpo_data.train_data import load_pairs, resolve_pairs_source
+from scpo_data.train.data import load_pairs, resolve_pairs_source
 
 
 def write_dataset(folder: Path, rows: list[dict]) -> Path:
@@ -69,3 +69,12 @@ def test_load_pairs_refuses_a_folder_without_data(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(ScpoError, match="cannot load pairs"):
         load_pairs(str(tmp_path / "empty"))
+
+
+def test_a_run_without_pairs_says_so(tmp_path: Path) -> None:
+    """A run that kept no pairs writes a 0-row Parquet, which ``datasets`` cannot load as a split."""
+    folder = tmp_path / "run" / "dataset"
+    (folder / "data").mkdir(parents=True)
+    datasets.Dataset.from_list([ROW]).select([]).to_parquet(str(folder / "data" / "train-00000-of-00001.parquet"))
+    with pytest.raises(ScpoError, match="has no pairs to train on"):
+        load_pairs(str(tmp_path / "run"))

@@ -12,9 +12,9 @@ import torch
 from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 from trl import DPOConfig, DPOTrainer
 
-from scpo_data.models import resolve_model
-from scpo_data.train_config import MODE_DEFAULTS, ScpoConfig
-from scpo_data.trainer import WEIGHT, ScpoCollator, ScpoTrainer
+from scpo_data.backends.models import resolve_model
+from scpo_data.train.config import MODE_DEFAULTS, ScpoConfig
+from scpo_data.train.trainer import WEIGHT, ScpoCollator, ScpoTrainer
 
 QUESTIONS = [
     ("Tom has 3 apples and buys 4 more. How many apples does he have?", "3 + 4 = 7. #### 7", "He has 3. #### 3"),

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from scpo_data.voting import select_pair, vote_counts
+from scpo_data.generate.voting import select_pair, vote_counts
 
 
 def test_vote_counts_give_zero_to_missing_answers() -> None:

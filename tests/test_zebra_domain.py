@@ -6,15 +6,13 @@ import json
 
 import pytest
 
-from scpo_data.answers import extract_answers
+from scpo_data.generate.answers import extract_answers
 from scpo_data.errors import ScpoError
-from scpo_data.extractors import get_extractor
-from scpo_data.pairs import build_pairs
-from scpo_data.problems import puzzle_problems
-from scpo_data.prompts import user_prompt
+from scpo_data.domains import get_domain
+from scpo_data.generate.pairs import build_pairs
+from scpo_data.domains.zebra import cell_agreement, puzzle_problems
 from scpo_data.puzzles import count_solutions, parse_puzzle
 from scpo_data.records import Sample
-from scpo_data.zebra_stats import cell_agreement, zebra_summary
 
 
 def _answer_text(grid: dict[str, dict[str, str]]) -> str:
@@ -34,8 +32,8 @@ def test_generated_puzzles_are_unique_and_carry_gold(puzzle: tuple) -> None:
     assert problem.domain == "zebra" and json.loads(problem.meta)["size"] == "2*2"
     parsed = parse_puzzle(problem.question)
     assert count_solutions(parsed.n_houses, len(parsed.attributes), parsed.clues, limit=2) == 1
-    assert get_extractor("zebra").canonical(problem.gold).status == "ok"
-    assert "solution" in user_prompt("zebra", problem.question)
+    assert get_domain("zebra").extractor.canonical(problem.gold).status == "ok"
+    assert "solution" in get_domain("zebra").user_prompt(problem.question)
 
 
 def test_bad_sizes_raise() -> None:
@@ -55,10 +53,10 @@ def test_votes_on_whole_grids_and_partial_grids_never_win(puzzle: tuple) -> None
     assert all(a.key is None for a in answers[4:])
     pairs, _ = build_pairs([problem], samples, answers, tau_votes=2, seed=0)
     (pair,) = pairs
-    gold_key = get_extractor("zebra").canonical(problem.gold).key
+    gold_key = get_domain("zebra").extractor.canonical(problem.gold).key
     assert pair.chosen_answer == gold_key and pair.chosen_votes == 3
     assert pair.rejected_answer is None and pair.weight == pytest.approx(3 / 8)
-    summary = zebra_summary([problem], answers, pairs)
+    summary = get_domain("zebra").run_stats([problem], answers, pairs)
     assert summary["chosen"]["puzzle_accuracy"] == 1.0
     assert summary["samples"]["puzzle_accuracy"] == pytest.approx(3 / 8)
     assert summary["cell_agreement"] == 0.0

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from scpo_data.extractors import get_extractor
+from scpo_data.domains import get_domain
 from scpo_data.extractors.zebra import (
     MAX_TEXT,
     STATUS_PARTIAL,
@@ -359,7 +359,7 @@ def test_canonical_accepts_gold_table_and_grid() -> None:
 
 
 def test_registered_and_batch() -> None:
-    ext = get_extractor("zebra")
+    ext = get_domain("zebra").extractor
     assert isinstance(ext, ZebraExtractor) and ext.domain == "zebra"
     answers = ext.extract_batch([CASES[0][1], "nothing"])
     assert [a.status for a in answers] == [OK, NONE]

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUnit
+from scpo_data.config import BACKENDS
 from scpo_data.errors import ScpoError
-from scpo_data.models import ModelRef, resolve_model
+from scpo_data.backends.models import ModelRef, resolve_model
 
 __all__ = ["Backend", "BackendOptions", "Completion", "SamplingParams", "WorkUnit", "get_backend", "backend_model",
            "BACKENDS"]
 
-#: Backends that ``get_backend`` knows.
-BACKENDS: tuple[str, ...] = ("hf", "vllm", "openai")
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class BackendOptions:
 def backend_model(backend: str, spec: str) -> ModelRef:
     """The model ``backend`` generates with: for ``openai``, the server's model, known by the
     name it is served under; otherwise ``spec`` resolved to local weights (see
-    :func:`scpo_data.models.resolve_model`)."""
+    :func:`scpo_data.backends.models.resolve_model`)."""
     if backend == "openai":
         return ModelRef(spec, spec, f"served:{spec}", None)
     return resolve_model(spec)

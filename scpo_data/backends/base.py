@@ -2,7 +2,7 @@
 
 A backend cuts a generation request into :class:`WorkUnit` s (a batch of sequences,
 one server request ...), each sampled under its own seed; :meth:`Backend.generate`
-runs the units in order. The request cache (:mod:`scpo_data.cache`) stores and
+runs the units in order. The request cache (:mod:`scpo_data.backends.cache`) stores and
 replays whole units, so a resumed run regenerates exactly the unfinished ones.
 """
 

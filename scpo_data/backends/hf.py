@@ -13,11 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUnit
-from scpo_data.models import ModelRef, load_model
+from scpo_data.backends.models import ModelRef, load_model
 from scpo_data.records import Message
 
-#: Dtypes the ``dtype`` option accepts; ``auto`` picks bf16 where the hardware runs it natively.
-DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
 def resolve_dtype(dtype: str) -> str:
@@ -46,7 +44,7 @@ class HFBackend(Backend):
         Args:
             ref: The resolved model.
             batch_size: Sequences generated together.
-            dtype: One of :data:`DTYPES`.
+            dtype: One of :data:`scpo_data.config.DTYPES`.
         """
         self.ref = ref
         self.batch_size = max(1, batch_size)

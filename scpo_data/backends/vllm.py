@@ -22,7 +22,7 @@ from typing import Any
 
 from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUnit, request_seed
 from scpo_data.errors import ScpoError
-from scpo_data.models import ModelRef
+from scpo_data.backends.models import ModelRef
 from scpo_data.records import Message
 
 #: Prompts per ``LLM.chat`` call (and per cache commit).

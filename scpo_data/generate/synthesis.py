@@ -3,7 +3,9 @@
 For each new problem the model sees 4 random seed questions (questions only, no
 answers) and is asked for ONE new solvable problem of similar difficulty. Outputs
 that are empty, over-long, cut off, exact duplicates, or copies of a seed are
-dropped; up to ``attempts_per_problem`` rounds are drawn to reach the requested count.
+dropped. Each round draws :data:`CANDIDATES_PER_MISSING` candidates per missing problem in
+one batch, so one round usually suffices; up to ``attempts_per_problem`` rounds are drawn
+to reach the requested count.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from scpo_data.backends.base import Backend, ProgressFn, SamplingParams
 from scpo_data.records import Message, Problem
 
 SHOTS = 4
+#: Candidates drawn per problem still missing, in one batched round.
+CANDIDATES_PER_MISSING = 2
 MAX_CHARS = 800
 MIN_CHARS = 20
 _PREFIX = re.compile(r"^\s*(?:\*\*)?(?:new\s+)?(?:problem|question)\s*(?:\d+)?\s*[:.]\s*(?:\*\*)?\s*", re.I)
@@ -106,7 +110,7 @@ def synthesize(
         missing = count - len(accepted)
         if missing <= 0:
             break
-        shots = [rng.sample(questions, min(SHOTS, len(questions))) for _ in range(missing)]
+        shots = [rng.sample(questions, min(SHOTS, len(questions))) for _ in range(CANDIDATES_PER_MISSING * missing)]
         params = SamplingParams(1, temperature, top_p, max_tokens, seed * 7919 + attempt)
         outputs = backend.generate([synthesis_prompt(s) for s in shots], params, progress)
         for shot, (completion,) in zip(shots, outputs):

@@ -18,20 +18,18 @@ from typing import Any
 import polars as pl
 from huggingface_hub import DatasetCard, DatasetCardData
 
-from scpo_data.audit import pair_accuracy
-from scpo_data.models import EMBEDDED_NAME
+from scpo_data.evaluate.audit import pair_accuracy
+from scpo_data.backends.models import EMBEDDED_NAME
+from scpo_data.domains import DOMAINS, find_domain
+from scpo_data.generate.problems import BUILTIN
 
 #: The repo id the card's TRL snippet names until ``push`` fills in the real one.
 REPO_PLACEHOLDER = "OWNER/NAME"
 
-DOMAIN_TITLES = {"gsm8k": "grade-school math", "math": "competition math (MATH)",
-                 "zebra": "logic-grid (ZebraLogic)", "arc": "science multiple-choice (ARC)"}
 LABEL_PHRASES = {"none": "**without human labels**", "gold": "with gold labels",
                  "mixed": "semi-supervised (gold labels where known)"}
-#: Source licenses by problem source, when known (the pairs inherit them).
-SOURCE_LICENSES = {"builtin": "apache-2.0", "openai/gsm8k": "mit", "gsm8k": "mit",
-                   "hendrycks/competition_math": "mit", "HuggingFaceH4/MATH-500": "mit",
-                   "allenai/ai2_arc": "cc-by-sa-4.0"}
+#: The license of the built-in problems (the package's seed problems and generated puzzles).
+BUILTIN_LICENSE = "apache-2.0"
 STAGES = (("seed_problems", "seed problems"), ("synthesized", "synthesised problems"),
           ("problems", "problems"), ("samples", "samples"), ("parsed", "samples with an answer"),
           ("passing_tau", "problems passing tau"), ("pairs", "pairs"))
@@ -46,11 +44,18 @@ def size_category(n: int) -> str:
 
 
 def source_license(problems: str) -> str | None:
-    """The license of a problem source when known (``hf:openai/gsm8k:main@test`` -> ``mit``)."""
+    """The license of a problem source when known (``hf:openai/gsm8k:main@test`` -> ``mit``).
+
+    Known sources are the built-in problems and those the domains declare
+    (:attr:`scpo_data.domains.Domain.licenses`).
+    """
+    known = {BUILTIN: BUILTIN_LICENSE}
+    for domain in DOMAINS.values():
+        known.update(domain.licenses)
     name = problems.removeprefix("hf:").split("@")[0]
     for candidate in (name, ":".join(name.split(":")[:1])):
-        if candidate in SOURCE_LICENSES:
-            return SOURCE_LICENSES[candidate]
+        if candidate in known:
+            return known[candidate]
     return None
 
 
@@ -133,7 +138,7 @@ def render_card(
     card = DatasetCard.from_template(
         card_data,
         template_str=template,
-        domain_title=DOMAIN_TITLES.get(domain, domain),
+        domain_title=spec.title if (spec := find_domain(domain)) else domain,
         labels=labels,
         labels_phrase=LABEL_PHRASES.get(labels, labels),
         scpo_version=manifest.get("versions", {}).get("scpo-data") or "",

@@ -21,10 +21,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from scpo_data.audit import DEFAULT_TAUS, Accuracy, TauRow, load_vote_tables, pair_accuracy, pair_tau_sweep, tau_sweep
-from scpo_data.card import card_summary, margin_counts, margin_rows, percent, stage_rows
+from scpo_data.evaluate.audit import DEFAULT_TAUS, Accuracy, TauRow, load_vote_tables, pair_accuracy, pair_tau_sweep, tau_sweep
+from scpo_data.publish.card import card_summary, margin_counts, margin_rows, percent, stage_rows
 from scpo_data.errors import ScpoError
-from scpo_data.plots import margin_histogram, status_plot, tau_sweep_plot
+from scpo_data.publish.plots import margin_histogram, status_plot, tau_sweep_plot
 from scpo_data.records import ANSWERS_FILE, MANIFEST_FILE, PAIRS_FILE, PROBLEMS_FILE
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

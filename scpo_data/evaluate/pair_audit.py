@@ -8,7 +8,7 @@ Whenever problems carry gold (in every label mode) a run reports:
 * how often the vote winner is wrong: over labelled problems with at least one answer,
   the expected share whose most-voted answer is not gold (a tie between top clusters
   counts each tied answer equally, as pair selection picks one at random);
-* the tau sweep of :func:`scpo_data.audit.tau_sweep` (pairs kept, chosen accuracy,
+* the tau sweep of :func:`scpo_data.evaluate.audit.tau_sweep` (pairs kept, chosen accuracy,
   rejected accuracy and gap per tau), so tau can be chosen from data.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scpo_data.audit import chosen_rejected_correct, tau_sweep, vote_tables
+from scpo_data.evaluate.audit import chosen_rejected_correct, tau_sweep, vote_tables
 from scpo_data.records import AnswerRecord, Pair, Problem
 
 
@@ -32,7 +32,7 @@ def audit_summary(
     Args:
         problems: The run's problems.
         answers: Every sample's answer record.
-        pairs: The run's pairs (with correctness flags, see :mod:`scpo_data.pairs`).
+        pairs: The run's pairs (with correctness flags, see :mod:`scpo_data.generate.pairs`).
         gold: Canonical gold key per problem id.
     """
     tables = vote_tables(problems, answers, dict(gold))

@@ -12,10 +12,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
-from scpo_data.answers import extract_answers
+from scpo_data.generate.answers import extract_answers
 from scpo_data.backends.base import Backend, ProgressFn, SamplingParams
 from scpo_data.records import Problem, Sample
-from scpo_data.sampling import sample_problems
+from scpo_data.generate.sampling import sample_problems
 
 
 def unanimous(problems: Sequence[Problem], samples: Sequence[Sample], domain: str) -> list[Problem]:

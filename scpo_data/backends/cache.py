@@ -23,7 +23,7 @@ from pathlib import Path
 
 from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUnit
 from scpo_data.errors import ScpoError, interrupt_exit
-from scpo_data.models import ModelRef
+from scpo_data.backends.models import ModelRef
 from scpo_data.records import Message
 
 #: The cache file inside a run folder.

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from trl import DPOTrainer
 from trl.trainer.dpo_trainer import DataCollatorForPreference
 
-from scpo_data.train_config import ScpoConfig
+from scpo_data.train.config import ScpoConfig
 
 logger = logging.getLogger(__name__)
 
@@ -232,8 +232,8 @@ def train_model(data: str, model: str, config: ScpoConfig) -> dict[str, float]:
     iteration. The starting model is also the frozen reference.
 
     Args:
-        data: A run folder, a dataset folder, or a Hub dataset id (see :func:`scpo_data.train_data.load_pairs`).
-        model: ``embedded``, a local model folder, or a Hub model id (see :func:`scpo_data.models.resolve_model`).
+        data: A run folder, a dataset folder, or a Hub dataset id (see :func:`scpo_data.train.data.load_pairs`).
+        model: ``embedded``, a local model folder, or a Hub model id (see :func:`scpo_data.backends.models.resolve_model`).
         config: The training configuration.
 
     Returns:
@@ -242,8 +242,8 @@ def train_model(data: str, model: str, config: ScpoConfig) -> dict[str, float]:
     Raises:
         ScpoError: When the data or the model cannot be loaded.
     """
-    from scpo_data.models import load_model, resolve_model
-    from scpo_data.train_data import load_pairs
+    from scpo_data.backends.models import load_model, resolve_model
+    from scpo_data.train.data import load_pairs
 
     pairs = load_pairs(data)
     if config.use_weights and WEIGHT not in pairs.column_names:

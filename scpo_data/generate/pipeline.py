@@ -18,24 +18,24 @@ from typing import Any
 from rich.console import Console
 
 from scpo_data import records as rec
-from scpo_data.answers import extract_answers, gold_keys
+from scpo_data.generate.answers import extract_answers, gold_keys
 from scpo_data.backends import BackendOptions, backend_model, get_backend
 from scpo_data.backends.base import SamplingParams
-from scpo_data.cache import CachedBackend, cache_line, open_cache, resumable
+from scpo_data.backends.cache import CachedBackend, cache_line, open_cache, resumable
 from scpo_data.config import GenerateConfig
-from scpo_data.extra import extra_samples
-from scpo_data.dataset import export_dataset
+from scpo_data.domains import get_domain
+from scpo_data.generate.extra import extra_samples
+from scpo_data.publish.dataset import export_dataset
 from scpo_data.errors import ScpoError
 from scpo_data.manifest import build_manifest
-from scpo_data.models import ModelRef
-from scpo_data.pair_audit import audit_summary
-from scpo_data.pairs import build_pairs
-from scpo_data.problems import BUILTIN, load_problems, puzzle_problems
+from scpo_data.backends.models import ModelRef
+from scpo_data.evaluate.pair_audit import audit_summary
+from scpo_data.generate.pairs import build_pairs
+from scpo_data.generate.problems import BUILTIN, load_problems
 from scpo_data.progress import stage
-from scpo_data.sampling import sample_problems
-from scpo_data.shards import select_shard, shard_seed, shard_share
-from scpo_data.synthesis import synthesize
-from scpo_data.zebra_stats import zebra_summary
+from scpo_data.generate.sampling import sample_problems
+from scpo_data.generate.shards import select_shard, shard_seed, shard_share
+from scpo_data.generate.synthesis import synthesize
 
 #: Token limit for one synthesised problem.
 SYNTHESIS_MAX_TOKENS = 160
@@ -46,6 +46,7 @@ class RunSummary:
     """What a finished run reports."""
 
     out: Path
+    domain: str
     counts: dict[str, Any]
     timings: dict[str, float]
 
@@ -72,6 +73,7 @@ def run_generate(config: GenerateConfig, console: Console | None = None) -> RunS
     console = console or Console(stderr=True)
     timer = Timer()
     with timer("load"):
+        get_domain(config.domain).check_generate(config)
         seeds = _seed_problems(config)
         if config.labels == "gold" and all(p.gold is None for p in seeds):
             raise ScpoError(f"--labels gold needs gold answers, and {config.problems} has none "
@@ -150,18 +152,19 @@ def finish_run(
         "audit": audit_summary(problems, answers, pairs, gold),
         "cache": cache,
     }
-    if config.domain == "zebra":
-        counts["zebra"] = zebra_summary(problems, answers, pairs)
+    stats = get_domain(config.domain).run_stats(problems, answers, pairs)
+    if stats is not None:
+        counts[config.domain] = stats
     manifest = build_manifest(config, model, counts, timer.timings)
     export_dataset(pairs, manifest, out / "dataset")
     rec.write_json(manifest, out / rec.MANIFEST_FILE)
-    return RunSummary(out=out, counts=counts, timings=timer.timings)
+    return RunSummary(out=out, domain=config.domain, counts=counts, timings=timer.timings)
 
 
 def _seed_problems(config: GenerateConfig) -> list[rec.Problem]:
-    """The seed problems: loaded from the source, or fresh puzzles for ``zebra`` + ``builtin``."""
-    if config.domain == "zebra" and config.problems == BUILTIN:
-        return puzzle_problems(config.sizes, config.count, config.seed, config.limit)
+    """The seed problems: the domain's built-in set, or loaded from the source."""
+    if config.problems == BUILTIN:
+        return get_domain(config.domain).builtin_problems(config)
     return load_problems(
         config.problems, config.domain, config.question_field, config.answer_field, config.limit
     )

@@ -48,6 +48,9 @@ def load_pairs(spec: str) -> Any:
     import datasets
 
     source = resolve_pairs_source(spec)
+    if _local_rows(source) == 0:
+        raise ScpoError(f"{spec} has no pairs to train on (the run kept none; `scpo-data inspect` "
+                        "shows the tau sweep)")
     try:
         dataset = datasets.load_dataset(source, split="train")
     except (FileNotFoundError, ValueError, datasets.exceptions.DatasetNotFoundError) as exc:
@@ -58,3 +61,15 @@ def load_pairs(spec: str) -> Any:
     if len(dataset) == 0:
         raise ScpoError(f"{spec} has no pairs to train on")
     return dataset
+
+
+def _local_rows(source: str) -> int | None:
+    """Rows in a local dataset folder's Parquet files (None for a Hub id or a folder without them).
+
+    ``datasets`` cannot load a split of zero rows ("corresponds to no data"), so an
+    empty run is recognised here, before loading.
+    """
+    import pyarrow.parquet as pq
+
+    files = sorted(Path(source).glob("**/*.parquet")) if Path(source).is_dir() else []
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in files) if files else None

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from scpo_data.audit import TauRow
+from scpo_data.evaluate.audit import TauRow
 
 
 def _pyplot() -> Any:

@@ -23,14 +23,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from trl import DPOConfig
 
+from scpo_data.config import TrainMode as Mode
 from scpo_data.errors import ScpoError
 
-Mode = Literal["scpo", "irpo", "dpo"]
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def bf16_supported() -> bool:
 
 @dataclass
 class ScpoConfig(DPOConfig):
-    """Configuration of :class:`scpo_data.trainer.ScpoTrainer`: every ``DPOConfig`` field plus the ScPO loss.
+    """Configuration of :class:`scpo_data.train.trainer.ScpoTrainer`: every ``DPOConfig`` field plus the ScPO loss.
 
     Defaults that differ from ``DPOConfig``: ``learning_rate`` 5e-6 with a cosine
     schedule (the ScPO paper), ``beta`` and ``alpha`` from the mode, ``bf16`` only

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scpo_data.backends.base import Backend, ProgressFn, SamplingParams
-from scpo_data.prompts import chat
+from scpo_data.domains import get_domain
 from scpo_data.records import Problem, Sample
 
 
@@ -20,7 +20,7 @@ def sample_problems(
     Returns:
         Samples ordered by problem, then sample index.
     """
-    prompts = [chat(p.domain, p.question) for p in problems]
+    prompts = [get_domain(p.domain).chat(p.question) for p in problems]
     outputs = backend.generate(prompts, params, progress)
     return [
         Sample(

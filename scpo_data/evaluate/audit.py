@@ -3,7 +3,7 @@
 The input is a list of :class:`VoteTable` (one per problem: the answer key of each of
 its k samples, and the canonical gold key when the problem has one), built from a run
 folder by :func:`load_vote_tables` or by hand. Voting itself is
-:mod:`scpo_data.voting`'s; this module only measures it.
+:mod:`scpo_data.generate.voting`'s; this module only measures it.
 
 Pair selection picks a random member of the chosen and rejected clusters, so the
 accuracies here are *expected* values over that choice (exact and deterministic):
@@ -27,11 +27,11 @@ from pathlib import Path
 
 import polars as pl
 
-from scpo_data.answers import gold_keys
+from scpo_data.generate.answers import gold_keys
 from scpo_data.errors import ScpoError
-from scpo_data.extractors import get_extractor
+from scpo_data.domains import find_domain
 from scpo_data.records import ANSWERS_FILE, PROBLEMS_FILE, AnswerRecord, Problem, read_records
-from scpo_data.voting import select_pair, vote_counts
+from scpo_data.generate.voting import select_pair, vote_counts
 
 #: Default tau values of the sweep, as fractions of k.
 DEFAULT_TAUS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -154,7 +154,7 @@ def vote_tables(
     Args:
         problems: The problems (their order is kept; problems without answers are left out).
         answers: Every sample's answer record.
-        golds: Canonical gold key per problem id (see :func:`scpo_data.answers.gold_keys`).
+        golds: Canonical gold key per problem id (see :func:`scpo_data.generate.answers.gold_keys`).
     """
     by_problem: dict[str, list[AnswerRecord]] = defaultdict(list)
     for a in answers:
@@ -251,15 +251,12 @@ def pair_tau_sweep(pairs: pl.DataFrame, taus: Sequence[float], min_tau: float = 
 
 
 def canonical_gold(gold: str, domain: str) -> str | None:
-    """The canonical key of a raw gold answer (None when the domain has no extractor)."""
-    try:
-        return get_extractor(domain).canonical(gold).key
-    except KeyError:
-        return None
+    """The canonical key of a raw gold answer (None when the domain is not registered here)."""
+    spec = find_domain(domain)
+    return spec.gold_key(gold) if spec else None
 
 
 def _gold_keys_or_none(problems: Sequence[Problem], domain: str) -> dict[str, str | None]:
-    try:
-        return gold_keys(problems, domain)
-    except KeyError:
+    if find_domain(domain) is None:
         return {p.problem_id: None for p in problems}
+    return gold_keys(problems, domain)

@@ -10,9 +10,9 @@ from typing import Any
 
 import polars as pl
 
-from scpo_data.card import margin_counts, margin_rows, render_card
-from scpo_data.models import sha256_file
-from scpo_data.plots import margin_histogram
+from scpo_data.publish.card import margin_counts, margin_rows, render_card
+from scpo_data.backends.models import sha256_file
+from scpo_data.publish.plots import margin_histogram
 from scpo_data.records import Pair, to_frame
 
 DATA_DIR = "data"

@@ -80,35 +80,6 @@ def load_problems(
     return problems
 
 
-def puzzle_problems(sizes: str, count: int, seed: int, limit: int | None = None) -> list[Problem]:
-    """Fresh ZebraLogic-style puzzles from the project's generator, with their solutions as gold.
-
-    Args:
-        sizes: Comma-separated ``HxA`` sizes (houses x attributes), e.g. ``"2x2,3x3"``.
-        count: Puzzles per size.
-        seed: Generator seed.
-        limit: Keep at most this many puzzles.
-
-    Raises:
-        ScpoError: On a malformed size.
-    """
-    from scpo_data.puzzles import generate_records
-    from scpo_data.puzzles.model import parse_size
-
-    try:
-        parsed = [parse_size(part) for part in sizes.split(",") if part.strip()]
-    except ValueError as exc:
-        raise ScpoError(f"bad --sizes {sizes!r}: {exc}") from None
-    if not parsed:
-        raise ScpoError("give at least one puzzle size, e.g. --sizes 3x3")
-    records = list(generate_records(parsed, count, seed))[:limit]
-    return [
-        Problem(r["id"], "zebra", r["puzzle"], json.dumps(r["solution"]), "generated",
-                json.dumps({"size": r["size"]}))
-        for r in records
-    ]
-
-
 def gold_from_answer(value: Any) -> str | None:
     """The gold answer from an answer cell: the text after ``####`` when present."""
     if value is None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from huggingface_hub import HfApi, constants, get_token
 from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
-from scpo_data.card import REPO_PLACEHOLDER
+from scpo_data.publish.card import REPO_PLACEHOLDER
 from scpo_data.errors import ScpoError
 
 CARD = "README.md"

@@ -19,8 +19,8 @@ from typing import Any
 from scpo_data import records as rec
 from scpo_data.config import GenerateConfig
 from scpo_data.errors import ScpoError
-from scpo_data.models import ModelRef
-from scpo_data.pipeline import RunSummary, Timer, finish_run
+from scpo_data.backends.models import ModelRef
+from scpo_data.generate.pipeline import RunSummary, Timer, finish_run
 
 #: Settings that may differ between shards: they do not change what is generated.
 OPERATIONAL = frozenset({"out", "shard", "resume", "concurrency", "api_key_env", "base_url"})

@@ -8,12 +8,10 @@ votes are on complete solutions.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
-from scpo_data.extractors import get_extractor
+from scpo_data.domains import get_domain
 from scpo_data.records import AnswerRecord, Problem, Sample
-from scpo_data.zebra_stats import fits_size
 
 STATUS_TRUNCATED = "truncated"
 #: Statuses whose key does not take part in the vote.
@@ -25,18 +23,19 @@ def extract_answers(
 ) -> list[AnswerRecord]:
     """Extract and canonicalise the final answer of each finished sample.
 
-    For ``zebra``, a grid that does not match its puzzle's size (taken from the
-    problems' ``meta``) is ``partial``. Each sample's question goes to the extractor
-    (``arc`` reads the options from it).
+    A key that the domain finds incomplete for its problem (:meth:`Domain.key_fits`: a
+    ZebraLogic grid of the wrong size) is ``partial``. Each sample's question goes to the
+    extractor (``arc`` reads the options from it).
     """
-    sizes = {p.problem_id: json.loads(p.meta).get("size") for p in problems} if domain == "zebra" else {}
+    spec = get_domain(domain)
+    by_id = {p.problem_id: p for p in problems}
     finished = [s for s in samples if s.finish_reason != "length"]
-    questions = {p.problem_id: p.question for p in problems}
     keyed = dict(
         zip(
             ((s.problem_id, s.sample_idx) for s in finished),
-            get_extractor(domain).extract_batch_in_context(
-                [s.text for s in finished], [questions.get(s.problem_id) for s in finished]
+            spec.extractor.extract_batch_in_context(
+                [s.text for s in finished],
+                [by_id[s.problem_id].question if s.problem_id in by_id else None for s in finished],
             ),
         )
     )
@@ -47,8 +46,7 @@ def extract_answers(
             records.append(AnswerRecord(s.problem_id, s.sample_idx, None, STATUS_TRUNCATED))
         else:
             status = answer.status
-            size = sizes.get(s.problem_id)
-            if answer.key is not None and size and not fits_size(answer.key, size):
+            if answer.key is not None and not spec.key_fits(answer.key, by_id.get(s.problem_id)):
                 status = "partial"
             key = None if status in NO_VOTE_STATUSES else answer.key
             records.append(AnswerRecord(s.problem_id, s.sample_idx, key, status))
@@ -57,8 +55,5 @@ def extract_answers(
 
 def gold_keys(problems: Sequence[Problem], domain: str) -> dict[str, str | None]:
     """The canonical key of each problem's gold answer (None when it has no gold)."""
-    extractor = get_extractor(domain)
-    return {
-        p.problem_id: (extractor.canonical(p.gold).key if p.gold is not None else None)
-        for p in problems
-    }
+    spec = get_domain(domain)
+    return {p.problem_id: spec.gold_key(p.gold) for p in problems}

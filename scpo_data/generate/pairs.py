@@ -2,9 +2,9 @@
 
 Three label modes (DESIGN.md step 5):
 
-* ``none`` (ScPO): one pair per problem by vote (:mod:`scpo_data.voting`), w = (V+ - V-) / k;
+* ``none`` (ScPO): one pair per problem by vote (:mod:`scpo_data.generate.voting`), w = (V+ - V-) / k;
 * ``gold`` (IRPO): up to ``pairs_per_problem`` pairs of a correct and an incorrect
-  response (:mod:`scpo_data.labels`), w = 1; problems without gold, without a correct
+  response (:mod:`scpo_data.generate.labels`), w = 1; problems without gold, without a correct
   or without an incorrect response are skipped and counted;
 * ``mixed`` (semi-supervised ScPO): gold mode where the problem has a gold key, vote elsewhere.
 
@@ -19,13 +19,12 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from scpo_data.labels import cycle_pairs, gold_skip, is_correct, split_by_gold
-from scpo_data.prompts import chat
+from scpo_data.generate.labels import cycle_pairs, gold_skip, is_correct, split_by_gold
+from scpo_data.config import LABEL_MODES
+from scpo_data.domains import get_domain
 from scpo_data.records import AnswerRecord, Pair, Problem, Sample
-from scpo_data.voting import select_pair, vote_counts
+from scpo_data.generate.voting import select_pair, vote_counts
 
-#: The label modes of :func:`build_pairs`.
-LABEL_MODES = ("none", "gold", "mixed")
 
 
 @dataclass
@@ -62,7 +61,7 @@ def build_pairs(
             do not depend on which other problems are present).
         labels: ``none``, ``gold`` or ``mixed``.
         pairs_per_problem: Most pairs per problem in gold mode (vote mode makes one).
-        gold: Canonical gold key per problem id (see :func:`scpo_data.answers.gold_keys`);
+        gold: Canonical gold key per problem id (see :func:`scpo_data.generate.answers.gold_keys`);
             None: no problem has gold.
 
     Returns:
@@ -126,7 +125,7 @@ def _pair(
         return [{"role": "assistant", "content": texts[(a.problem_id, a.sample_idx)]}]
 
     return Pair(
-        prompt=chat(problem.domain, problem.question),
+        prompt=get_domain(problem.domain).chat(problem.question),
         chosen=reply(chosen),
         rejected=reply(rejected),
         weight=weight,
