@@ -6,6 +6,7 @@ These run in the calling process (cheap regular expressions, no parser):
 * :func:`sequence_key` keys tuples, sets, lists and intervals of plain numbers and
   ``x = <number>`` exactly as the sympy path would (``"(1, -2)"``, ``"{-4, 1}"``, ``"[2, oo)"``);
 * ``math_const.constant_key`` keys constants with square roots, pi and i (``2\\sqrt{5}``, ``6-5i``);
+* :func:`matrix_key` and :func:`plus_minus_key` key matrices of such numbers and ``a \\pm b``;
 * :func:`quick_key` tries all of these;
 * :func:`special_key` keys multiple-choice letters (``"choice:C"``), numbers in a
   base (``"base8:52"``) and word answers of three or more letters (``"text:monday"``);
@@ -46,6 +47,7 @@ _ASSIGNMENT = re.compile(r"^[A-Za-z]\s*=\s*([^=]+)$")
 _CHOICE = re.compile(r"^\(?\s*([A-E])\s*\)?$|^\(([A-E])\)(?![\s+\-*/^=_.,)])")
 _BASE = re.compile(r"^([0-9A-Za-z]+)_\{?(\d{1,2})\}?$")
 _REPEATING = re.compile(r"^([+-]?)(\d*)\.(\d*)\\overline\{(\d{1,20})\}$")
+_MATRIX = re.compile(r"^\\begin\{([pb]matrix)\}(.*)\\end\{\1\}$", re.DOTALL)
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})\s*([ap])\.?\s*m\.?$", re.IGNORECASE)
 _TEXT = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")
 #: Letter runs that are math, not words, when they stand alone.
@@ -161,6 +163,49 @@ def sequence_key(answer: str) -> str | None:
     return None
 
 
+def matrix_key(answer: str) -> str | None:
+    """Key a ``pmatrix``/``bmatrix`` of numbers (constants with roots, pi and i too) without sympy.
+
+    Args:
+        answer: A cleaned answer.
+
+    Returns:
+        ``"[[a, b], [c, d]]"`` as ``math_canon`` writes it, or ``None``.
+    """
+    match = _MATRIX.match(answer)
+    if not match or len(answer) > MAX_PARSE_CHARS:
+        return None
+    rows = re.split(r"\\\\", match.group(2))
+    if rows and not rows[-1].strip():
+        rows.pop()
+    cells = [[_item_key(cell) for cell in row.split("&")] for row in rows]
+    if not cells or len({len(row) for row in cells}) != 1:
+        return None
+    if any(key is None or key in _INFINITY.values() for row in cells for key in row):
+        return None
+    return "[" + ", ".join("[" + ", ".join(row) + "]" for row in cells) + "]"  # type: ignore[arg-type]
+
+
+def plus_minus_key(answer: str) -> str | None:
+    """Key ``a \\pm b`` of constants as the set ``{a - b, a + b}`` without sympy.
+
+    Args:
+        answer: A cleaned answer.
+
+    Returns:
+        The set key as ``math_canon`` writes it, or ``None``.
+    """
+    parts = answer.split("\\pm")
+    if len(parts) != 2 or not parts[1].strip():
+        return None
+    base, spread = parts[0].strip() or "0", parts[1].strip()
+    keys = {constant_key(f"{base}+({spread})"), constant_key(f"{base}-({spread})")}
+    if None in keys:
+        return None
+    items = sorted(keys)  # type: ignore[type-var]
+    return items[0] if len(items) == 1 else "{" + ", ".join(items) + "}"  # type: ignore[arg-type]
+
+
 def quick_key(answer: str) -> str | None:
     """Key an answer without sympy: a number, a constant with roots, pi or i, a sequence of those, a word, a letter.
 
@@ -170,7 +215,14 @@ def quick_key(answer: str) -> str | None:
     Returns:
         The key (the same one the sympy path would give), or ``None``.
     """
-    return fast_key(answer) or sequence_key(answer) or constant_key(answer) or special_key(answer)
+    return (
+        fast_key(answer)
+        or sequence_key(answer)
+        or constant_key(answer)
+        or matrix_key(answer)
+        or plus_minus_key(answer)
+        or special_key(answer)
+    )
 
 
 def string_key(answer: str) -> str:
