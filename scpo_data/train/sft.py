@@ -1,0 +1,239 @@
+"""Supervised fine-tuning on worked solutions: ``scpo-data train --mode sft``, on TRL's ``SFTTrainer``.
+
+Records are GSM8K-style ``{question, answer}`` (the answer a worked solution ending in
+``#### N``, as :mod:`scpo_data.puzzles.arith` writes them). Each becomes one
+conversational prompt-completion example::
+
+    {"prompt": get_domain(domain).chat(question),                  # the exact generation prompt
+     "completion": [{"role": "assistant", "content": answer}]}
+
+so the model is trained on the very prompt ``generate`` and ``eval`` show it, through the
+tokenizer's chat template. The loss is on the completion only (the assistant turn and its
+end-of-turn token): the prompt is the same long instruction in every example, and
+learning it teaches nothing that sampling uses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import TrainerCallback
+from transformers.trainer_callback import PrinterCallback, ProgressCallback
+from trl import SFTConfig
+
+from scpo_data.errors import ScpoError
+from scpo_data.train.config import bf16_supported
+
+#: The record fields SFT reads.
+QUESTION, ANSWER = "question", "answer"
+
+
+@dataclass
+class SftConfig(SFTConfig):
+    """Configuration of :func:`train_sft`: every TRL ``SFTConfig`` field plus the prompt's domain.
+
+    Defaults that differ from ``SFTConfig``: ``learning_rate`` 5e-5 with a cosine
+    schedule, ``bf16`` only where the hardware runs it natively
+    (:func:`scpo_data.train.config.bf16_supported`), activation checkpointing off, no
+    intermediate checkpoints, no reporting integrations, a ``max_length`` of 512, and
+    ``use_cache`` on (Trainer writes it into the model's config; the saved model generates).
+    """
+
+    domain: str = field(default="gsm8k", metadata={"help": "Domain whose prompt wraps each question."})
+    learning_rate: float = field(default=5e-5, metadata={"help": "The initial learning rate for AdamW."})
+    lr_scheduler_type: str = field(default="cosine", metadata={"help": "The scheduler type to use."})
+    max_length: int | None = field(default=512, metadata={"help": "Token limit of prompt + solution."})
+    gradient_checkpointing: bool | None = field(
+        default=None,
+        metadata={"help": "Deprecated alias of `activation_checkpointing` (off by default here)."},
+    )
+    save_strategy: str = field(default="no", metadata={"help": "Checkpoint strategy during training."})
+    report_to: str | list[str] = field(default="none", metadata={"help": "Logging integrations."})
+    use_cache: bool = field(
+        default=True,
+        metadata={"help": "The saved model's KV-cache setting (training passes use_cache=False itself)."},
+    )
+
+    def __post_init__(self) -> None:
+        if self.bf16 is None and not self.fp16:
+            self.bf16 = bf16_supported()
+        if self.bf16 and not torch.accelerator.is_available():
+            self.use_cpu = True  # transformers accepts bf16 without a GPU only with use_cpu
+        super().__post_init__()
+
+
+def build_sft_config(config_file: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> SftConfig:
+    """Build an :class:`SftConfig` from an optional YAML file of its fields and explicit overrides.
+
+    Args:
+        config_file: A YAML mapping of ``SftConfig``/``SFTConfig`` options, or None.
+        overrides: Options that win over the file (CLI flags); None values are ignored.
+
+    Raises:
+        ScpoError: When the file is unusable, names an unknown option, or the configuration is invalid.
+    """
+    values = _read_yaml(Path(config_file)) if config_file is not None else {}
+    values.update({key: value for key, value in (overrides or {}).items() if value is not None})
+    try:
+        return SftConfig(**values)
+    except (TypeError, ValueError) as exc:
+        raise ScpoError(f"invalid training configuration: {exc}") from exc
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScpoError(f"cannot read training config {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ScpoError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise ScpoError(f"{path} must hold a mapping of option: value, got {type(values).__name__}")
+    known = {f.name for f in fields(SftConfig) if f.init}
+    unknown = sorted(set(map(str, values)) - known)
+    if unknown:
+        raise ScpoError(f"unknown training option(s) in {path}: {', '.join(unknown)}")
+    return values
+
+
+def load_sft_records(spec: str | Path) -> list[dict[str, Any]]:
+    """Read SFT records: a ``.jsonl`` or ``.parquet`` file, or a dataset folder (its ``train`` split).
+
+    Raises:
+        ScpoError: When the source is missing or unreadable, or holds no records.
+    """
+    path = Path(spec).expanduser()
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise ScpoError(f"--data {spec}: no such file or folder")
+    if not path.is_dir() and suffix not in (".jsonl", ".parquet"):
+        raise ScpoError(f"--data {spec}: use a .jsonl or .parquet file, or a dataset folder")
+    try:
+        if path.is_dir():
+            import datasets
+
+            rows = [dict(row) for row in datasets.load_dataset(str(path), split="train")]
+        elif suffix == ".jsonl":
+            rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        else:
+            import polars as pl
+
+            rows = pl.read_parquet(path).to_dicts()
+    except (OSError, ValueError) as exc:  # json, polars and datasets errors are ValueErrors
+        raise ScpoError(f"cannot read {spec}: {str(exc).splitlines()[0]}") from exc
+    if not rows:
+        raise ScpoError(f"{spec} holds no records to train on")
+    return rows
+
+
+def sft_examples(records: Sequence[Mapping[str, Any]], domain: str = "gsm8k", label: str = "data") -> list[dict[str, Any]]:
+    """Turn ``{question, answer}`` records into conversational prompt-completion examples.
+
+    The prompt is ``get_domain(domain).chat(question)``, the completion the assistant's
+    worked solution (the record's ``answer``, stripped).
+
+    Raises:
+        ScpoError: When a record has no question or no answer text (naming the first such record).
+    """
+    from scpo_data.domains import get_domain
+
+    chat = get_domain(domain).chat
+    examples = []
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, Mapping):
+            raise ScpoError(f"{label}: record {number} is not an object")
+        missing = [name for name in (QUESTION, ANSWER) if not str(record.get(name) or "").strip()]
+        if missing:
+            raise ScpoError(f"{label}: record {number} has no {' and no '.join(missing)} (SFT needs both)")
+        examples.append({
+            "prompt": chat(str(record[QUESTION])),
+            "completion": [{"role": "assistant", "content": str(record[ANSWER]).strip()}],
+        })
+    return examples
+
+
+def build_sft_trainer(data: str | Path | Sequence[Mapping[str, Any]], model: str, config: SftConfig) -> Any:
+    """A ready TRL ``SFTTrainer`` for ``model`` on the worked solutions in ``data``.
+
+    Its ``train_dataset`` is already tokenized with the model's chat template: the domain's
+    prompt as the user turn, the solution as the assistant turn, ``completion_mask`` set on
+    the assistant turn (its end-of-turn token included).
+
+    Args:
+        data: A records file or folder (:func:`load_sft_records`), or the records themselves.
+        model: ``embedded``, ``embedded-arith``, a local model folder, or a Hub model id.
+        config: The training configuration.
+
+    Raises:
+        ScpoError: When the data or the model cannot be loaded, or a record lacks a question or answer.
+    """
+    import datasets
+    from trl import SFTTrainer
+
+    from scpo_data.backends.models import clear_quantizer, load_model, resolve_model
+
+    label = str(data) if isinstance(data, (str, Path)) else "data"
+    records = load_sft_records(data) if isinstance(data, (str, Path)) else data
+    examples = datasets.Dataset.from_list(sft_examples(records, config.domain, label))
+    policy, tokenizer = load_model(resolve_model(model), dtype="float32", device="cpu" if config.use_cpu else None)
+    if getattr(policy, "is_quantized", False):  # a GGUF-loaded model: de-quantised weights, stale flags
+        clear_quantizer(policy)
+    return SFTTrainer(policy, args=config, train_dataset=examples, processing_class=tokenizer)
+
+
+def train_sft(
+    data: str | Path | Sequence[Mapping[str, Any]],
+    model: str,
+    config: SftConfig,
+    on_step: Callable[[int, int], None] | None = None,
+) -> dict[str, float]:
+    """Fine-tune ``model`` on worked solutions and save it to ``config.output_dir``.
+
+    The saved folder (weights, tokenizer, ``trainer_state.json`` with the log history)
+    loads with ``--model OUT`` / :func:`scpo_data.backends.models.resolve_model`.
+
+    Args:
+        data: A records file or folder (:func:`load_sft_records`), or the records themselves.
+        model: ``embedded``, ``embedded-arith``, a local model folder, or a Hub model id.
+        config: The training configuration.
+        on_step: Called after every optimizer step with ``(step, max_steps)``; when given, the
+            trainer prints neither its progress bar nor its log lines.
+
+    Returns:
+        The last logged training metrics merged with the run summary (``train_loss``, ``train_runtime`` ...).
+
+    Raises:
+        ScpoError: When the data or the model cannot be loaded, or a record lacks a question or answer.
+    """
+    trainer = build_sft_trainer(data, model, config)
+    if on_step is not None:
+        trainer.remove_callback(ProgressCallback)
+        trainer.remove_callback(PrinterCallback)
+        trainer.add_callback(_StepCallback(on_step))
+    trainer.train()
+    trainer.save_model(config.output_dir)
+    trainer.save_state()
+    summary: dict[str, float] = {}
+    for entry in trainer.state.log_history:
+        summary.update(entry)
+    return summary
+
+
+class _StepCallback(TrainerCallback):
+    """Reports each optimizer step as ``(step, max_steps)``."""
+
+    def __init__(self, on_step: Callable[[int, int], None]) -> None:
+        self.on_step = on_step
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        """Report the step just finished."""
+        self.on_step(state.global_step, state.max_steps)
