@@ -43,6 +43,12 @@ ModelOpt = Annotated[
     str,
     typer.Option("--model", help="'embedded' (SmolLM2-135M-Instruct, offline), a model folder, or a Hub id."),
 ]
+DomainModelOpt = Annotated[
+    Optional[str],
+    typer.Option("--model", help="'embedded' (SmolLM2-135M-Instruct, offline), 'embedded-arith' (it, warmed "
+                 "up on arithmetic; built once), a model folder, or a Hub id.",
+                 show_default="the domain's: embedded-arith for arith, else embedded"),
+]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Master random seed.")]
 QuestionFieldOpt = Annotated[
     Optional[str], typer.Option("--question-field", help="Column with the question.")

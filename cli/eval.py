@@ -18,7 +18,7 @@ from scpo_data.cli.common import (
     BatchSizeOpt,
     ConcurrencyOpt,
     DtypeOpt,
-    ModelOpt,
+    DomainModelOpt,
     QuestionFieldOpt,
     SeedOpt,
     Backend,
@@ -39,7 +39,7 @@ def evaluate(
                      "(GSM8K, MATH, ZebraLogic grid mode, ARC) or hf:OWNER/NAME:CONFIG@SPLIT."),
     ],
     domain: Annotated[DomainName, typer.Option("--domain", help="Prompt, answer extractor and report breakdowns.")],
-    model: ModelOpt = "embedded",
+    model: DomainModelOpt = None,
     backend: Annotated[Backend, typer.Option("--backend", help="Generation backend (see generate --help).")] = "hf",
     k: Annotated[
         Optional[int], typer.Option("--k", min=1, help="Samples per problem for maj@k (default: the domain's, "
@@ -86,7 +86,7 @@ def evaluate(
         config = EvalConfig(
             data=data,
             domain=domain,
-            model=model,
+            model=model or spec.default_model,
             backend=backend,
             k=k or spec.k,
             temperature=temperature,

@@ -17,7 +17,7 @@ from scpo_data.cli.common import (
     ConcurrencyOpt,
     DtypeOpt,
     LabelsOpt,
-    ModelOpt,
+    DomainModelOpt,
     QuestionFieldOpt,
     SeedOpt,
     Backend,
@@ -38,14 +38,15 @@ def generate(
         str,
         typer.Option(
             "--problems",
-            help="'builtin' (22 seed word problems), a .jsonl/.parquet/.csv file, "
-            "or hf:OWNER/NAME:CONFIG@SPLIT (config and split optional).",
+            help="'builtin' (the domain's own: fresh generated problems for arith, --count of them; "
+            "22 seed word problems for gsm8k and math; fresh puzzles for zebra), a .jsonl/.parquet/.csv "
+            "file, or hf:OWNER/NAME:CONFIG@SPLIT (config and split optional).",
         ),
     ] = "builtin",
     domain: Annotated[
         DomainName, typer.Option("--domain", help="Prompt, answer extractor, defaults and built-in problems.")
-    ] = "gsm8k",
-    model: ModelOpt = "embedded",
+    ] = "arith",
+    model: DomainModelOpt = None,
     backend: Annotated[
         Backend,
         typer.Option("--backend", help="Generation backend: hf (transformers, CPU/GPU), vllm (offline "
@@ -87,8 +88,10 @@ def generate(
         str, typer.Option("--sizes", help="zebra: puzzle sizes to generate (houses x attributes).")
     ] = "2x2,3x3",
     count: Annotated[
-        int, typer.Option("--count", min=1, help="zebra: puzzles to generate per size.")
-    ] = 4,
+        Optional[int], typer.Option("--count", min=1, help="Problems the domain's generator makes for "
+                                    "--problems builtin (arith; zebra: per size).",
+                                    show_default="48 arith, 4 zebra")
+    ] = None,
     batch_size: BatchSizeOpt = 64,
     labels: LabelsOpt = "none",
     pairs_per_problem: Annotated[
@@ -140,7 +143,7 @@ def generate(
         config = GenerateConfig(
             problems=problems,
             domain=domain,
-            model=model,
+            model=model or spec.default_model,
             backend=backend,  # type: ignore[arg-type]
             k=k or spec.k,
             temperature=temperature,
@@ -154,7 +157,7 @@ def generate(
             question_field=question_field,
             answer_field=answer_field,
             sizes=sizes,
-            count=count,
+            count=count or spec.builtin_count,
             batch_size=batch_size,
             labels=labels,  # type: ignore[arg-type]
             pairs_per_problem=pairs_per_problem,

@@ -132,7 +132,7 @@ VLLM_PYTHON = os.environ.get("SCPO_VLLM_PYTHON")
 def test_generate_on_vllm_cpu(tmp_path: Path) -> None:
     # 16 prompts x 4 seeded samples: more prefill than one step's token budget, the case
     # that needs chunked prefill off on CPU
-    args = [str(VLLM_PYTHON), "-m", "scpo_data", "generate", "--backend", "vllm", "--limit", "16", "--k", "4",
+    args = [str(VLLM_PYTHON), "-m", "scpo_data", "generate", "--domain", "gsm8k", "--backend", "vllm", "--limit", "16", "--k", "4",
             "--max-tokens", "32", "--synthesize", "0", "--tau", "0.25"]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "VLLM_TARGET_DEVICE": "cpu"}
     first = subprocess.run([*args, "--out", str(tmp_path / "a")], capture_output=True, text=True, env=env,

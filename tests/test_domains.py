@@ -19,14 +19,14 @@ DOMAIN_BRANCH = re.compile(r"domain[a-z_.]* *(==|!=) *['\"]")
 
 
 def test_registry_lists_every_domain_and_refuses_unknown_names() -> None:
-    assert list(DOMAINS) == ["gsm8k", "math", "zebra", "arc"]
+    assert list(DOMAINS) == ["arith", "gsm8k", "math", "zebra", "arc"]
     assert all(get_domain(name).name == name for name in DOMAINS)
-    with pytest.raises(ScpoError, match="unknown domain 'chess': use one of gsm8k, math, zebra, arc"):
+    with pytest.raises(ScpoError, match="unknown domain 'chess': use one of arith, gsm8k, math, zebra, arc"):
         get_domain("chess")
 
 
 @pytest.mark.parametrize(("name", "k", "max_tokens", "synthesis"),
-                         [("gsm8k", 8, 256, True), ("math", 8, 384, True), ("zebra", 16, 1024, False),
+                         [("arith", 8, 128, False), ("gsm8k", 8, 256, True), ("math", 8, 384, True), ("zebra", 16, 1024, False),
                           ("arc", 8, 256, False)])
 def test_domains_declare_their_defaults(name: str, k: int, max_tokens: int, synthesis: bool) -> None:
     domain = get_domain(name)
@@ -80,3 +80,17 @@ def test_closed_options_list_their_choices_and_refuse_others(tmp_path: Path, com
     listed = ", ".join(f"'{v}'" for v in values)
     assert f"'nope' is not one of {listed}" in " ".join(result.stderr.replace("│", " ").split())
     assert not out.exists()
+
+
+def test_arith_builtin_problems_are_fresh_and_keep_their_gold() -> None:
+    from scpo_data.train.warmup import WARMUP_SPLIT, WarmupSpec, arith_splits
+
+    domain = get_domain("arith")
+    problems = domain.builtin_problems(GenerateConfig(domain="arith", count=20, seed=3))
+    assert len(problems) == 20 and len({p.question for p in problems}) == 20
+    assert all(p.gold is not None and domain.gold_key(p.gold) == p.gold for p in problems)
+    warmup = {r["question"] for r in arith_splits(WarmupSpec(), {})[WARMUP_SPLIT]}
+    assert not warmup & {p.question for p in problems}
+    other_seed = domain.builtin_problems(GenerateConfig(domain="arith", count=20, seed=4))
+    assert {p.question for p in problems} != {p.question for p in other_seed}
+    assert domain.default_model == "embedded-arith"

@@ -15,7 +15,7 @@ from helpers import assert_refused, scpo
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run") / "run"
-    result = scpo("generate", "--limit", "2", "--k", "4", "--max-tokens", "160",
+    result = scpo("generate", "--domain", "gsm8k", "--limit", "2", "--k", "4", "--max-tokens", "160",
                   "--synthesize", "0", "--tau", "0.25", "--seed", "1", "--out", str(out))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "pairs" in result.stderr and "answer parse rate" in result.stderr
@@ -65,7 +65,7 @@ def test_dataset_loads_with_datasets_and_matches_pairs(run_dir: Path) -> None:
 
 def test_same_seed_gives_the_same_samples(run_dir: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
-    result = scpo("generate", "--limit", "2", "--k", "4", "--max-tokens", "160",
+    result = scpo("generate", "--domain", "gsm8k", "--limit", "2", "--k", "4", "--max-tokens", "160",
                   "--synthesize", "0", "--tau", "0.25", "--seed", "1", "--out", str(again))
     assert result.returncode == 0, result.stderr[-2000:]
     first = pl.read_parquet(run_dir / "samples.parquet")["text"].to_list()
@@ -87,6 +87,6 @@ def test_bad_problems_give_one_line_and_write_nothing(
     if content is not None:
         src.write_text(content)
     out = tmp_path / "out"
-    result = scpo("generate", "--problems", str(src), "--out", str(out), *extra)
+    result = scpo("generate", "--domain", "gsm8k", "--problems", str(src), "--out", str(out), *extra)
     assert_refused(result, message, out)
     assert "Traceback" not in result.stderr

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run") / "run"
-    result = scpo("generate", "--limit", "2", "--k", "4", "--max-tokens", "128", "--synthesize", "0",
+    result = scpo("generate", "--domain", "gsm8k", "--limit", "2", "--k", "4", "--max-tokens", "128", "--synthesize", "0",
                   "--tau", "0.25", "--seed", "2", "--out", str(out))
     assert result.returncode == 0, result.stderr[-2000:]
     return out

@@ -187,7 +187,7 @@ def test_generate_cli_through_a_server_that_serves_the_embedded_model(tmp_path: 
         return 200, {"choices": choices, "usage": {"completion_tokens": sum(c.n_tokens for c in row)}}, {}, 0.0
 
     out = tmp_path / "run"
-    args = [sys.executable, "-m", "scpo_data", "generate", "--backend", "openai", "--limit", "2", "--k", "2",
+    args = [sys.executable, "-m", "scpo_data", "generate", "--domain", "gsm8k", "--backend", "openai", "--limit", "2", "--k", "2",
             "--max-tokens", "24", "--synthesize", "0", "--tau", "0.5", "--out", str(out)]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     with serving(answer) as server:

@@ -65,7 +65,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_generate_against_vllm_serve(server: str, tmp_path: Path) -> None:
     # 16 problems x 4 seeded samples, 8 requests in flight
-    args = [sys.executable, "-m", "scpo_data", "generate", "--backend", "openai", "--base-url", server,
+    args = [sys.executable, "-m", "scpo_data", "generate", "--domain", "gsm8k", "--backend", "openai", "--base-url", server,
             "--model", "smollm2", "--limit", "16", "--k", "4", "--max-tokens", "32", "--synthesize", "0",
             "--tau", "0.25"]
     first = subprocess.run([*args, "--out", str(tmp_path / "a")], capture_output=True, text=True, env=ENV,

@@ -18,7 +18,7 @@ from polars.testing import assert_frame_equal
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
 #: 2 problems x 4 samples in batches of 2: four units, each committed as it finishes.
-ARGS = ["generate", "--limit", "2", "--k", "4", "--max-tokens", "32", "--synthesize", "0",
+ARGS = ["generate", "--domain", "gsm8k", "--limit", "2", "--k", "4", "--max-tokens", "32", "--synthesize", "0",
         "--tau", "0.25", "--seed", "3", "--batch-size", "2"]
 
 

@@ -12,7 +12,7 @@ from scpo_data.cli.app import app
 
 # 2 problems x 4 samples. The embedded model rarely finishes within 64 tokens and truncated
 # samples have no answer, so tau 0 keeps any problem where one sample answered (w = 1/4 or more).
-GENERATE = ["generate", "--limit", "2", "--k", "4", "--max-tokens", "64", "--tau", "0", "--synthesize", "0"]
+GENERATE = ["generate", "--domain", "gsm8k", "--limit", "2", "--k", "4", "--max-tokens", "64", "--tau", "0", "--synthesize", "0"]
 
 
 def run_cli(*args: str) -> None:

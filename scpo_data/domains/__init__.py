@@ -39,13 +39,13 @@ card title). Override :meth:`~Domain.builtin_problems`, :meth:`~Domain.key_fits`
 
 from __future__ import annotations
 
-from scpo_data.domains import arc, gsm8k, math, zebra
+from scpo_data.domains import arc, arith, gsm8k, math, zebra
 from scpo_data.domains.base import Domain, ReportTable
 from scpo_data.errors import ScpoError
 
 __all__ = ["DOMAINS", "Domain", "ReportTable", "find_domain", "get_domain"]
 
-_REGISTERED: tuple[Domain, ...] = (gsm8k.DOMAIN, math.DOMAIN, zebra.DOMAIN, arc.DOMAIN)
+_REGISTERED: tuple[Domain, ...] = (arith.DOMAIN, gsm8k.DOMAIN, math.DOMAIN, zebra.DOMAIN, arc.DOMAIN)
 
 #: The registered domains by name, in the order ``--help`` lists them.
 DOMAINS: dict[str, Domain] = {domain.name: domain for domain in _REGISTERED}

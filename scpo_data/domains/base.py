@@ -53,6 +53,9 @@ class Domain:
         synthesis: Whether few-shot synthesis of new problems applies (open-answer
             word problems only); ``synthesis_refusal`` says why when it does not.
         licenses: Licences of known problem sources (Hub ids or short names).
+        default_model: The model ``generate`` and ``eval`` use when ``--model`` is not given.
+        builtin_count: How many problems ``--problems builtin`` makes when the domain
+            generates them and ``--count`` is not given (per size for zebra).
     """
 
     name: ClassVar[str]
@@ -63,6 +66,8 @@ class Domain:
     synthesis: ClassVar[bool] = True
     synthesis_refusal: ClassVar[str] = ""
     licenses: ClassVar[Mapping[str, str]] = {}
+    default_model: ClassVar[str] = "embedded"
+    builtin_count: ClassVar[int] = 4
 
     def user_prompt(self, question: str) -> str:
         """The user message that asks for a solution of ``question`` in this domain's format."""
