@@ -16,7 +16,8 @@ learning it teaches nothing that sampling uses.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -214,7 +215,8 @@ def train_sft(
     Raises:
         ScpoError: When the data or the model cannot be loaded, or a record lacks a question or answer.
     """
-    trainer = build_sft_trainer(data, model, config)
+    with _datasets_quiet(on_step is not None):
+        trainer = build_sft_trainer(data, model, config)
     if on_step is not None:
         trainer.remove_callback(ProgressCallback)
         trainer.remove_callback(PrinterCallback)
@@ -226,6 +228,21 @@ def train_sft(
     for entry in trainer.state.log_history:
         summary.update(entry)
     return summary
+
+
+@contextmanager
+def _datasets_quiet(quiet: bool) -> Iterator[None]:
+    """When ``quiet``, no ``datasets`` progress bars (TRL's tokenizing passes) inside the block."""
+    import datasets
+
+    enabled = datasets.is_progress_bar_enabled()
+    if quiet:
+        datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if enabled:
+            datasets.enable_progress_bars()
 
 
 class _StepCallback(TrainerCallback):

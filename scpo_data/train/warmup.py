@@ -175,10 +175,17 @@ def _build(spec: WarmupSpec, out: Path, console: Console) -> dict[str, Any]:
     started = time.perf_counter()
     columns = (TextColumn("[bold]warm-up SFT"), BarColumn(), MofNCompleteColumn(), TextColumn("steps"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    every = max(1, spec.steps // 10)  # without a terminal (logs, CI): a line per tenth of the steps
+
     with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
         task = progress.add_task("warm-up", total=spec.steps)
-        summary = train_sft(records, spec.base, config,
-                            on_step=lambda step, total: progress.update(task, completed=step))
+
+        def on_step(step: int, total: int) -> None:
+            progress.update(task, completed=step)
+            if not console.is_terminal and (step % every == 0 or step == total):
+                console.print(f"warm-up SFT: step {step}/{total} ({time.perf_counter() - started:.0f}s)")
+
+        summary = train_sft(records, spec.base, config, on_step=on_step)
     seconds = time.perf_counter() - started
     console.print(f"warm-up done in {seconds:.0f}s (train loss {summary.get('train_loss', float('nan')):.3f})",
                   highlight=False)
