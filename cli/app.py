@@ -9,6 +9,7 @@ from scpo_data.cli.generate import generate
 from scpo_data.cli.merge import merge
 from scpo_data.cli.puzzles import puzzles_app
 from scpo_data.cli.inspect import inspect
+from scpo_data.cli.iterate import iterate
 from scpo_data.cli.push import push
 from scpo_data.cli.train import train
 from scpo_data.cli.warmup import warmup
@@ -34,6 +35,7 @@ app.command("eval")(evaluate)
 app.command()(push)
 app.command()(inspect)
 app.command()(merge)
+app.command()(iterate)
 app.command()(warmup)
 app.add_typer(puzzles_app, name="puzzles")
 
