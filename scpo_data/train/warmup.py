@@ -49,6 +49,11 @@ INFO_FILE = "warmup.json"
 class WarmupSpec:
     """Everything that determines a warm M0.
 
+    The defaults (the ``embedded-arith`` model) were chosen on a dev split: SmolLM2-135M,
+    one epoch over 320 problems of the ``default`` arith preset (1-2 steps, numbers <= 50),
+    40 steps of 8 at lr 1e-4, loss on the solutions, scored 42.5% greedy and 47.5% maj@8
+    (100% parsed) on 40 dev problems (``eval --k 8 --max-tokens 96``).
+
     Attributes:
         base: The model to warm up: ``embedded``, a local folder, or a Hub id.
         count: Warm-up problems (the ``warmup`` split's size).
@@ -61,11 +66,11 @@ class WarmupSpec:
     """
 
     base: str = "embedded"
-    count: int = 640
+    count: int = 320
     seed: int = 0
     arith: ArithOptions = field(default_factory=lambda: ARITH_PRESETS["default"])
-    steps: int = 80
-    lr: float = 5e-5
+    steps: int = 40
+    lr: float = 1e-4
     batch_size: int = 8
     max_length: int = 256
 
@@ -77,7 +82,7 @@ class WarmupSpec:
             raise ScpoError(f"warm-up lr must be positive, got {self.lr}")
 
     def describe(self) -> str:
-        """One line: ``"embedded, 640 problems (steps 1-2, ...), 80 steps x 8, lr 5e-05, seed 0"``."""
+        """One line: ``"embedded, 320 problems (steps 1-2, ...), 40 steps x 8, lr 0.0001, seed 0"``."""
         return (f"{self.base}, {self.count} problems ({self.arith.describe()}), {self.steps} steps x "
                 f"{self.batch_size}, lr {self.lr:g}, seed {self.seed}")
 
