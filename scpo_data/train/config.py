@@ -142,12 +142,16 @@ def config_fields() -> frozenset[str]:
     return frozenset(f.name for f in fields(ScpoConfig) if f.init)
 
 
-def read_yaml_options(path: str | Path) -> dict[str, Any]:
-    """Read a YAML file of training options: a mapping of ``ScpoConfig`` field names to values.
+def read_yaml_options(path: str | Path, known: frozenset[str] | None = None) -> dict[str, Any]:
+    """Read a YAML file of training options: a mapping of config field names to values.
+
+    Args:
+        path: The YAML file.
+        known: The option names it may set (default: :func:`config_fields`, ``ScpoConfig``'s).
 
     Raises:
         ScpoError: When the file is missing, is not valid YAML, is not a mapping, or
-            names an option that ``ScpoConfig`` does not have.
+            names an option the config does not have.
     """
     import yaml
 
@@ -162,7 +166,7 @@ def read_yaml_options(path: str | Path) -> dict[str, Any]:
         return {}
     if not isinstance(values, dict):
         raise ScpoError(f"{path} must hold a mapping of option: value, got {type(values).__name__}")
-    unknown = sorted(set(map(str, values)) - config_fields())
+    unknown = sorted(set(map(str, values)) - (config_fields() if known is None else known))
     if unknown:
         raise ScpoError(f"unknown training option(s) in {path}: {', '.join(unknown)}")
     return values

@@ -28,7 +28,8 @@ from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from trl import SFTConfig
 
 from scpo_data.errors import ScpoError
-from scpo_data.train.config import bf16_supported
+from scpo_data.train.config import bf16_supported, read_yaml_options
+from scpo_data.train.trainer import train_and_save
 
 #: The record fields SFT reads.
 QUESTION, ANSWER = "question", "answer"
@@ -78,32 +79,13 @@ def build_sft_config(config_file: str | Path | None = None, overrides: Mapping[s
     Raises:
         ScpoError: When the file is unusable, names an unknown option, or the configuration is invalid.
     """
-    values = _read_yaml(Path(config_file)) if config_file is not None else {}
+    known = frozenset(f.name for f in fields(SftConfig) if f.init)
+    values = read_yaml_options(config_file, known) if config_file is not None else {}
     values.update({key: value for key, value in (overrides or {}).items() if value is not None})
     try:
         return SftConfig(**values)
     except (TypeError, ValueError) as exc:
         raise ScpoError(f"invalid training configuration: {exc}") from exc
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    import yaml
-
-    try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScpoError(f"cannot read training config {path}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ScpoError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
-    if values is None:
-        return {}
-    if not isinstance(values, dict):
-        raise ScpoError(f"{path} must hold a mapping of option: value, got {type(values).__name__}")
-    known = {f.name for f in fields(SftConfig) if f.init}
-    unknown = sorted(set(map(str, values)) - known)
-    if unknown:
-        raise ScpoError(f"unknown training option(s) in {path}: {', '.join(unknown)}")
-    return values
 
 
 def load_sft_records(spec: str | Path) -> list[dict[str, Any]]:
@@ -221,13 +203,7 @@ def train_sft(
         trainer.remove_callback(ProgressCallback)
         trainer.remove_callback(PrinterCallback)
         trainer.add_callback(_StepCallback(on_step))
-    trainer.train()
-    trainer.save_model(config.output_dir)
-    trainer.save_state()
-    summary: dict[str, float] = {}
-    for entry in trainer.state.log_history:
-        summary.update(entry)
-    return summary
+    return train_and_save(trainer, config.output_dir)
 
 
 @contextmanager

@@ -251,9 +251,22 @@ def train_model(data: str, model: str, config: ScpoConfig) -> dict[str, float]:
     policy, tokenizer = load_model(resolve_model(model), dtype="float32")
     use_cache = policy.config.use_cache
     trainer = ScpoTrainer(policy, args=config, train_dataset=pairs, processing_class=tokenizer)
+    return train_and_save(trainer, config.output_dir, use_cache)
+
+
+def train_and_save(trainer: Any, output_dir: str, use_cache: bool | None = None) -> dict[str, float]:
+    """Train, save the model and the trainer state to ``output_dir``, and return the last logged metrics.
+
+    Args:
+        trainer: A transformers/TRL trainer.
+        output_dir: Where the model and ``trainer_state.json`` go.
+        use_cache: The model's KV-cache setting to save (Trainer turns it off for training;
+            the saved model generates with it); None keeps what the model has.
+    """
     trainer.train()
-    policy.config.use_cache = use_cache  # Trainer turns the KV cache off; the saved model generates with it
-    trainer.save_model(config.output_dir)
+    if use_cache is not None:
+        trainer.model.config.use_cache = use_cache
+    trainer.save_model(output_dir)
     trainer.save_state()
     summary: dict[str, float] = {}
     for entry in trainer.state.log_history:
