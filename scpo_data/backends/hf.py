@@ -5,17 +5,23 @@ items are sorted by prompt length, cut into batches of ``batch_size`` sequences 
 left padding, and each batch is sampled under its own seed derived from the run seed
 and the batch's position, so the same inputs and seed give the same completions. Each
 batch is one :class:`~scpo_data.backends.base.WorkUnit` for the request cache.
+
+A batch is decoded by :func:`scpo_data.backends.hf_decode.decode`, which drops each
+sequence from the batch as soon as it ends, instead of ``model.generate``'s static
+batch that runs until its longest member stops.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUnit
+from scpo_data.backends.hf_decode import DEFAULT_TOP_K, Sampler, decode
 from scpo_data.backends.models import ModelRef, load_model
 from scpo_data.records import Message
 
+#: Names the decode loop in the cache key: samples of an older loop are not replayed.
+DECODER = "shrink1"
 
 
 def resolve_dtype(dtype: str) -> str:
@@ -34,7 +40,7 @@ def resolve_dtype(dtype: str) -> str:
 
 
 class HFBackend(Backend):
-    """Generate with ``transformers`` ``model.generate``."""
+    """Generate with ``transformers`` models, one shrinking batch per work unit."""
 
     name = "hf"
 
@@ -52,8 +58,8 @@ class HFBackend(Backend):
         self.model, self.tokenizer = load_model(ref, dtype=self.dtype)
 
     def identity(self) -> str:
-        """Backend, dtype and device: each changes the sampled tokens."""
-        return f"hf:{self.dtype}:{self.model.device.type}"
+        """Backend, dtype, device and decode loop: each changes the sampled tokens."""
+        return f"hf:{self.dtype}:{self.model.device.type}:{DECODER}"
 
     def plan(self, prompts: Sequence[list[Message]], params: SamplingParams) -> list[WorkUnit]:
         """Items sorted by prompt length, cut into batches seeded by (seed, batch number)."""
@@ -68,28 +74,12 @@ class HFBackend(Backend):
     def run_unit(
         self, prompts: Sequence[list[Message]], params: SamplingParams, unit: WorkUnit
     ) -> list[Completion]:
-        """Sample one left-padded batch under the unit's seed."""
-        import torch
-
-        tok = self.tokenizer
-        texts = [self._template(prompts[i]) for i, _ in unit.items]
-        enc = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
-        enc = {k: v.to(self.model.device) for k, v in enc.items()}
-        sampling: dict[str, Any] = (
-            {"do_sample": True, "temperature": params.temperature, "top_p": params.top_p}
-            if params.temperature > 0
-            else {"do_sample": False}
-        )
-        torch.manual_seed(unit.seed)
-        with torch.inference_mode():
-            out = self.model.generate(
-                **enc,
-                max_new_tokens=params.max_tokens,
-                pad_token_id=tok.pad_token_id,
-                eos_token_id=tok.eos_token_id,
-                **sampling,
-            )
-        new = out[:, enc["input_ids"].shape[1] :].tolist()
+        """Sample one left-padded batch under the unit's seed, dropping rows as they finish."""
+        rows = [self._encode(prompts[i]) for i, _ in unit.items]
+        top_k = self.model.generation_config.top_k or DEFAULT_TOP_K
+        sampler = Sampler(params.temperature, params.top_p, top_k)
+        new = decode(self.model, rows, params.max_tokens, sampler, self.tokenizer.eos_token_id,
+                     self.tokenizer.pad_token_id, unit.seed)
         return [self._completion(row, params.max_tokens) for row in new]
 
     def _template(self, prompt: list[Message]) -> str:
