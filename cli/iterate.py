@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from scpo_data.cli.common import Backend, SeedOpt, clean_errors, err_console
+from scpo_data.cli.common import Backend, clean_errors, err_console
 
 
 def iterate(
