@@ -216,7 +216,8 @@ def vllm_rate(python: str, path: str, work: Workload, repeats: int, mode: str) -
 
 
 def fixed_length(args: argparse.Namespace, naive: float) -> dict[tuple[str, int], dict[str, Rate]]:
-    """The fixed-length workload: new and static hf side by side for each dtype and N."""
+    """The fixed-length workload: new and static hf side by side for each dtype and N
+    (``naive``: the naive loop's tokens/s, 0 when not measured)."""
     counts = [int(n) for n in args.sequences.split(",")]
     rows: dict[tuple[str, int], dict[str, Rate]] = {}
     for dtype in dict.fromkeys(resolve_dtype(d) for d in args.dtypes.split(",")):
@@ -224,11 +225,13 @@ def fixed_length(args: argparse.Namespace, naive: float) -> dict[tuple[str, int]
         backends = {"hf": new, "hf static": StaticHF(new)}
         side_by_side(backends, Workload("warm-up", prompts_for(4), SAMPLES_PER_PROMPT, 8), 1)
         for n in counts:
-            new.batch_size = n
+            for backend in backends.values():
+                backend.batch_size = n
             rows[dtype, n] = side_by_side(backends, Workload("fixed", prompts_for(n), SAMPLES_PER_PROMPT,
                                                              args.max_tokens), args.repeats)
             rate, static = rows[dtype, n]["hf"][0], rows[dtype, n]["hf static"][0]
-            print(f"fixed  hf {dtype:8s} {n:3d} sequences: {rate:.1f} tok/s ({rate / naive:.2f}x naive), "
+            versus = f" ({rate / naive:.2f}x naive)" if naive else ""
+            print(f"fixed  hf {dtype:8s} {n:3d} sequences: {rate:.1f} tok/s{versus}, "
                   f"static {static:.1f} tok/s, new/static {rate / static:.2f}", flush=True)
     return rows
 
@@ -266,8 +269,8 @@ def main() -> None:
     parser.add_argument("--mixed", default="arith,gsm8k", help="Mixed-length workloads (empty: none).")
     parser.add_argument("--model", default="embedded-arith", help="Model of the mixed-length workloads.")
     parser.add_argument("--batch-size", type=int, default=64, help="hf batch size on the mixed-length workloads.")
-    parser.add_argument("--arith-prompts", type=int, default=16, help="Arithmetic problems (x 8 samples).")
-    parser.add_argument("--gsm8k-prompts", type=int, default=8, help="GSM8K test problems (x 8 samples).")
+    parser.add_argument("--arith-prompts", type=int, default=8, help="Arithmetic problems (x 8 samples).")
+    parser.add_argument("--gsm8k-prompts", type=int, default=4, help="GSM8K test problems (x 8 samples).")
     args = parser.parse_args()
     ref = resolve_model("embedded")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
@@ -275,7 +278,7 @@ def main() -> None:
     naive, naive_cpu = naive_rate(ref.path, args.naive, args.max_tokens, args.repeats) if args.naive else (0.0, 0.0)
     if args.naive:
         print(f"naive loop (1 sequence at a time): {naive:.1f} tok/s, {naive_cpu:.1f} tok/CPU-s", flush=True)
-    rows = fixed_length(args, naive or float("nan")) if args.sequences else {}
+    rows = fixed_length(args, naive) if args.sequences else {}
     counts = sorted({n for _, n in rows})
     vllm: dict[str, float | None] = {}
     if args.vllm_python and rows:
