@@ -90,7 +90,7 @@ def generate(
     count: Annotated[
         Optional[int], typer.Option("--count", min=1, help="Problems the domain's generator makes for "
                                     "--problems builtin (arith; zebra: per size).",
-                                    show_default="48 arith, 4 zebra")
+                                    show_default="128 arith, 4 zebra")
     ] = None,
     batch_size: BatchSizeOpt = 64,
     labels: LabelsOpt = "none",
@@ -122,9 +122,10 @@ def generate(
         Optional[int], typer.Option("--max-model-len", min=1, help="vllm: context length (default: the model's).")
     ] = None,
     extra_samples: Annotated[
-        int, typer.Option("--extra-samples", min=0, help="Extra samples for a problem whose samples all "
-                          "agree, to find a rejected response (paper: 8; 0: off).")
-    ] = 0,
+        Optional[int], typer.Option("--extra-samples", min=0, help="Extra samples for a problem whose samples "
+                                    "all agree, to find a rejected response (paper: 8; 0: off).",
+                                    show_default="the domain's: 8 arith, else 0")
+    ] = None,
     extra_temperature: Annotated[
         float, typer.Option("--extra-temperature", min=0.0, help="Temperature of the extra samples.")
     ] = 1.2,
@@ -169,7 +170,7 @@ def generate(
             tensor_parallel_size=tensor_parallel_size,
             gpu_memory_utilization=gpu_memory_utilization,
             max_model_len=max_model_len,
-            extra_samples=extra_samples,
+            extra_samples=spec.extra_samples if extra_samples is None else extra_samples,
             extra_temperature=extra_temperature,
             shard=parse_shard(shard) if shard else None,
         )

@@ -29,7 +29,11 @@ class Arith(Gsm8k):
     synthesis = False
     synthesis_refusal = "the generator makes the problems: use --count for more"
     default_model = "embedded-arith"
-    builtin_count = 48
+    builtin_count = 128
+    #: A third of the warm model's problems are unanimous, and mostly right: the paper's 8
+    #: extra samples at temperature 1.2 find their rejected answers (measured: 50 -> 70 pairs,
+    #: chosen/rejected accuracy gap 28 -> 34 points on the default run).
+    extra_samples = 8
     licenses = {}
 
     def builtin_problems(self, config: GenerateConfig) -> list[Problem]:

@@ -56,6 +56,8 @@ class Domain:
         default_model: The model ``generate`` and ``eval`` use when ``--model`` is not given.
         builtin_count: How many problems ``--problems builtin`` makes when the domain
             generates them and ``--count`` is not given (per size for zebra).
+        extra_samples: Default ``--extra-samples``: more samples (at the extra
+            temperature) for problems whose k samples all agree, so they can make a pair.
     """
 
     name: ClassVar[str]
@@ -68,6 +70,7 @@ class Domain:
     licenses: ClassVar[Mapping[str, str]] = {}
     default_model: ClassVar[str] = "embedded"
     builtin_count: ClassVar[int] = 4
+    extra_samples: ClassVar[int] = 0
 
     def user_prompt(self, question: str) -> str:
         """The user message that asks for a solution of ``question`` in this domain's format."""
