@@ -61,6 +61,12 @@ class Server:
                     else:
                         status, payload, headers, wait = server.answer(number, body)
                     time.sleep(wait)
+                finally:
+                    # Leave the count before replying: once the client has the reply it may send
+                    # its next request, which must not find this one still counted.
+                    with server.lock:
+                        server.in_flight -= 1
+                try:
                     data = json.dumps(payload).encode()
                     self.send_response(status)
                     for name, value in {"Content-Type": "application/json", **headers}.items():
@@ -70,9 +76,6 @@ class Server:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
-                finally:
-                    with server.lock:
-                        server.in_flight -= 1
 
             def log_message(self, *args: Any) -> None:
                 pass
