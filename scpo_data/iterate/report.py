@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 from rich.console import Console
 
+from scpo_data.evaluate.run import REPORT_FILE
 from scpo_data.iterate.recipe import ARM_LABELS, Recipe
 from scpo_data.iterate.stats import paired_gain
 from scpo_data.records import write_json
@@ -146,7 +147,7 @@ def _entry(name: str, arm: str, iteration: int, path: str, folder: Path, base_te
            dev: dict[str, Any]) -> dict[str, Any]:
     """One model's line: test accuracy (greedy on all, maj@k on the subset) and the gain over M0."""
     test = _greedy(folder / "eval" / "test")
-    maj = json.loads((folder / "eval" / "maj" / "report.json").read_text(encoding="utf-8"))["overall"]
+    maj = json.loads((folder / "eval" / "maj" / REPORT_FILE).read_text(encoding="utf-8"))["overall"]
     gain = paired_gain(test, base_test)
     return {"name": name, "arm": arm, "iteration": iteration, "path": path,
             "test": {"n": len(test), "greedy": sum(test.values()) / len(test), "maj": maj["maj_accuracy"],
@@ -163,7 +164,7 @@ def _greedy(folder: Path) -> dict[str, bool]:
 
 def _dev(folder: Path) -> dict[str, Any]:
     """M0's dev greedy accuracy."""
-    overall = json.loads((folder / "eval" / "dev" / "report.json").read_text(encoding="utf-8"))["overall"]
+    overall = json.loads((folder / "eval" / "dev" / REPORT_FILE).read_text(encoding="utf-8"))["overall"]
     return {"n": overall["problems"], "greedy": overall["greedy_accuracy"]}
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from rich.console import Console
 
 from scpo_data.backends.cache import CACHE_FILE
+from scpo_data.evaluate.run import REPORT_FILE
 from scpo_data.iterate.data import ANSWER_FIELD, QUESTION_FIELD
 from scpo_data.iterate.recipe import ARM_MODES, Recipe
 from scpo_data.records import MANIFEST_FILE, write_json
@@ -34,8 +35,6 @@ from scpo_data.records import MANIFEST_FILE, write_json
 SELECTION_FILE = "selection.json"
 #: The marker of finished training (inside the scratch folder).
 TRAINED_FILE = "trained.json"
-#: The marker of a finished eval folder (``run_eval`` writes it last).
-REPORT_FILE = "report.json"
 
 
 @dataclass(frozen=True)
