@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scpo_data.domains.base import Domain
+from scpo_data.domains.base import CORRECTION_REVIEW, Domain
 from scpo_data.errors import ScpoError
 from scpo_data.records import Problem
 
@@ -28,6 +28,10 @@ class Arc(Domain):
     synthesis = False
     synthesis_refusal = "synthesis writes open-answer problems"
     licenses = {"allenai/ai2_arc": "cc-by-sa-4.0"}
+    correction_instruction = (
+        f"{CORRECTION_REVIEW} Then write your reasoning again, with the letter of the correct "
+        "option on its own last line in the form `The answer is (X)`."
+    )
 
     def make_extractor(self) -> Extractor:
         """The choice extractor (a letter, or the text of an option)."""

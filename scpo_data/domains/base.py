@@ -26,6 +26,14 @@ if TYPE_CHECKING:
     from scpo_data.extractors import Extractor
 
 
+#: The start of every domain's correction instruction: a neutral review request that
+#: neither says nor suggests whether attempt 1 was right.
+CORRECTION_REVIEW = (
+    "Review your solution above step by step. It may be correct, or it may contain a mistake: "
+    "keep what is right and fix what is wrong."
+)
+
+
 @dataclass(frozen=True)
 class ReportTable:
     """A plain table a domain adds to a report (the CLI renders it).
@@ -58,6 +66,9 @@ class Domain:
             generates them and ``--count`` is not given (per size for zebra).
         extra_samples: Default ``--extra-samples``: more samples (at the extra
             temperature) for problems whose k samples all agree, so they can make a pair.
+        correction_instruction: The user turn of ``scpo-data correct`` between attempt 1
+            and attempt 2 (SCoRe): it asks for a review and a final solution in this
+            domain's answer format, and never says whether attempt 1 was right.
     """
 
     name: ClassVar[str]
@@ -71,6 +82,10 @@ class Domain:
     default_model: ClassVar[str] = "embedded"
     builtin_count: ClassVar[int] = 4
     extra_samples: ClassVar[int] = 0
+    correction_instruction: ClassVar[str] = (
+        f"{CORRECTION_REVIEW} Then write your solution again in full, ending with the final answer "
+        "in the form the problem asked for."
+    )
 
     def user_prompt(self, question: str) -> str:
         """The user message that asks for a solution of ``question`` in this domain's format."""
@@ -79,6 +94,17 @@ class Domain:
     def chat(self, question: str) -> list[Message]:
         """The prompt as a one-turn chat (TRL's conversational ``prompt`` column)."""
         return [{"role": "user", "content": self.user_prompt(question)}]
+
+    def correction_chat(self, question: str, first: str, instruction: str | None = None) -> list[Message]:
+        """The prompt of attempt 2: the question, attempt 1, and the correction instruction.
+
+        Args:
+            question: The problem.
+            first: The model's first attempt (untrusted text, passed on as is).
+            instruction: Replaces :attr:`correction_instruction` (``--instruction-file``).
+        """
+        return [*self.chat(question), {"role": "assistant", "content": first},
+                {"role": "user", "content": instruction or self.correction_instruction}]
 
     @cached_property
     def extractor(self) -> Extractor:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scpo_data.domains.base import Domain
+from scpo_data.domains.base import CORRECTION_REVIEW, Domain
 
 if TYPE_CHECKING:
     from scpo_data.extractors import Extractor
@@ -23,6 +23,10 @@ class Gsm8k(Domain):
         "Problem: {question}"
     )
     licenses = {"openai/gsm8k": "mit", "gsm8k": "mit"}
+    correction_instruction = (
+        f"{CORRECTION_REVIEW} Then write your solution again in full, with the final answer as a "
+        "number on its own last line in the form `#### <number>`."
+    )
 
     def make_extractor(self) -> Extractor:
         """The GSM8K extractor (``####``, then the math canonicaliser)."""

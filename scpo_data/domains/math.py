@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from scpo_data.domains.base import Domain, ReportTable, percent
+from scpo_data.domains.base import CORRECTION_REVIEW, Domain, ReportTable, percent
 from scpo_data.records import Problem
 
 if TYPE_CHECKING:
@@ -29,6 +29,10 @@ class Math(Domain):
         "answer in simplest exact form inside \\boxed{{}}.\n\nProblem: {question}"
     )
     licenses = {"hendrycks/competition_math": "mit", "HuggingFaceH4/MATH-500": "mit"}
+    correction_instruction = (
+        f"{CORRECTION_REVIEW} Then write your solution again in full, with the final answer in "
+        "simplest exact form inside \\boxed{}."
+    )
 
     def make_extractor(self) -> Extractor:
         """The MATH extractor (``\\boxed{}`` first, then the math canonicaliser)."""

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from scpo_data.domains.base import Domain, ReportTable, percent
+from scpo_data.domains.base import CORRECTION_REVIEW, Domain, ReportTable, percent
 from scpo_data.errors import ScpoError
 from scpo_data.extractors.zebra import compare_cells
 from scpo_data.puzzles import zebra_metrics, zebra_prompt
@@ -33,6 +33,10 @@ class Zebra(Domain):
     max_tokens = 1024
     synthesis = False
     synthesis_refusal = "use --count to generate more puzzles"
+    correction_instruction = (
+        f"{CORRECTION_REVIEW} Check every clue against your grid, then give your reasoning and the "
+        "complete solution again in the same JSON format as before."
+    )
 
     def user_prompt(self, question: str) -> str:
         """ZeroEval's zebra-grid instruction with a JSON template of the puzzle's grid."""
