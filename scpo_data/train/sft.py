@@ -29,7 +29,8 @@ from trl import SFTConfig
 
 from scpo_data.errors import ScpoError
 from scpo_data.train.config import bf16_supported, read_yaml_options
-from scpo_data.train.trainer import train_and_save
+from scpo_data.train.lora import LoraSpec, load_policy
+from scpo_data.train.trainer import train_and_save, training_info
 
 #: The record fields SFT reads.
 QUESTION, ANSWER = "question", "answer"
@@ -144,7 +145,9 @@ def sft_examples(records: Sequence[Mapping[str, Any]], domain: str = "gsm8k", la
     return examples
 
 
-def build_sft_trainer(data: str | Path | Sequence[Mapping[str, Any]], model: str, config: SftConfig) -> Any:
+def build_sft_trainer(
+    data: str | Path | Sequence[Mapping[str, Any]], model: str, config: SftConfig, lora: LoraSpec | None = None
+) -> Any:
     """A ready TRL ``SFTTrainer`` for ``model`` on the worked solutions in ``data``.
 
     Its ``train_dataset`` is already tokenized with the model's chat template: the domain's
@@ -153,8 +156,9 @@ def build_sft_trainer(data: str | Path | Sequence[Mapping[str, Any]], model: str
 
     Args:
         data: A records file or folder (:func:`load_sft_records`), or the records themselves.
-        model: ``embedded``, ``embedded-arith``, a local model folder, or a Hub model id.
+        model: ``embedded``, ``embedded-arith``, a local model or adapter folder, or a Hub model id.
         config: The training configuration.
+        lora: Train a LoRA adapter of this shape (see :func:`scpo_data.train.lora.load_policy`); None: every weight.
 
     Raises:
         ScpoError: When the data or the model cannot be loaded, or a record lacks a question or answer.
@@ -162,15 +166,12 @@ def build_sft_trainer(data: str | Path | Sequence[Mapping[str, Any]], model: str
     import datasets
     from trl import SFTTrainer
 
-    from scpo_data.backends.models import clear_quantizer, load_model, resolve_model
-
     label = str(data) if isinstance(data, (str, Path)) else "data"
     records = load_sft_records(data) if isinstance(data, (str, Path)) else data
     examples = datasets.Dataset.from_list(sft_examples(records, config.domain, label))
-    policy, tokenizer = load_model(resolve_model(model), dtype="float32", device="cpu" if config.use_cpu else None)
-    if getattr(policy, "is_quantized", False):  # a GGUF-loaded model: de-quantised weights, stale flags
-        clear_quantizer(policy)
-    return SFTTrainer(policy, args=config, train_dataset=examples, processing_class=tokenizer)
+    policy, tokenizer, peft_config = load_policy(model, lora, device="cpu" if config.use_cpu else None)
+    return SFTTrainer(policy, args=config, train_dataset=examples, processing_class=tokenizer,
+                      peft_config=peft_config)
 
 
 def train_sft(
@@ -178,18 +179,27 @@ def train_sft(
     model: str,
     config: SftConfig,
     on_step: Callable[[int, int], None] | None = None,
+    lora: LoraSpec | None = None,
+    merge: bool = False,
+    resume: bool = False,
+    announce: Callable[[str], None] | None = None,
 ) -> dict[str, float]:
     """Fine-tune ``model`` on worked solutions and save it to ``config.output_dir``.
 
-    The saved folder (weights, tokenizer, ``trainer_state.json`` with the log history)
-    loads with ``--model OUT`` / :func:`scpo_data.backends.models.resolve_model`.
+    The saved folder (weights or a LoRA adapter, tokenizer, ``trainer_state.json`` with the
+    log history, ``training.json``) loads with ``--model OUT`` /
+    :func:`scpo_data.backends.models.resolve_model`.
 
     Args:
         data: A records file or folder (:func:`load_sft_records`), or the records themselves.
-        model: ``embedded``, ``embedded-arith``, a local model folder, or a Hub model id.
+        model: ``embedded``, ``embedded-arith``, a local model or adapter folder, or a Hub model id.
         config: The training configuration.
         on_step: Called after every optimizer step with ``(step, max_steps)``; when given, the
             trainer prints neither its progress bar nor its log lines.
+        lora: Train a LoRA adapter of this shape instead of every weight.
+        merge: With ``lora``, write the merged model to the output folder (the adapter to ``OUT/adapter``).
+        resume: Continue from the output folder's last checkpoint when there is one.
+        announce: Called with a one-line message when training resumes.
 
     Returns:
         The last logged training metrics merged with the run summary (``train_loss``, ``train_runtime`` ...).
@@ -197,13 +207,17 @@ def train_sft(
     Raises:
         ScpoError: When the data or the model cannot be loaded, or a record lacks a question or answer.
     """
+    from scpo_data.backends.models import resolve_model
+
     with _datasets_quiet(on_step is not None):
-        trainer = build_sft_trainer(data, model, config)
+        trainer = build_sft_trainer(data, model, config, lora)
     if on_step is not None:
         trainer.remove_callback(ProgressCallback)
         trainer.remove_callback(PrinterCallback)
         trainer.add_callback(_StepCallback(on_step))
-    return train_and_save(trainer, config.output_dir)
+    info = {"mode": "sft", "domain": config.domain,
+            **training_info(str(data) if isinstance(data, (str, Path)) else "records", resolve_model(model), lora)}
+    return train_and_save(trainer, config.output_dir, merge=merge, resume=resume, info=info, announce=announce)
 
 
 @contextmanager

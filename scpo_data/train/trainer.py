@@ -4,13 +4,21 @@ TRL 1.16 has neither a per-example weight nor a length-normalised, per-sequence 
 on the chosen response (its ``"sft"`` loss is a batch-mean token NLL). This module
 adds both and nothing else: data preparation, reference handling (a frozen copy, a
 PEFT adapter, or precomputed log-probs), logging and saving stay TRL's.
+
+:func:`train_and_save` is shared with SFT: it resumes from the output folder's last
+checkpoint when asked, saves the model (or the LoRA adapter, merged on request), and
+writes ``training.json``, the settings and results the model card reports.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import logging
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -19,11 +27,15 @@ from trl import DPOTrainer
 from trl.trainer.dpo_trainer import DataCollatorForPreference
 
 from scpo_data.train.config import ScpoConfig
+from scpo_data.train.lora import ADAPTER_SUBDIR, LoraSpec, is_adapter, load_policy, merge_adapter
 
 logger = logging.getLogger(__name__)
 
 #: The dataset column (and batch key) that holds each pair's weight w = (V+ - V-) / k.
 WEIGHT = "weight"
+#: The settings and results of a training run, written beside the model for its card.
+TRAINING_FILE = "training.json"
+_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
 
 @dataclass
@@ -89,7 +101,9 @@ class ScpoTrainer(DPOTrainer):
     Takes the same arguments as ``trl.DPOTrainer`` with ``args`` a :class:`ScpoConfig`.
     When no ``ref_model`` is given (and neither PEFT nor precomputed reference
     log-probs are used), the reference is a frozen copy of ``model`` as passed in: the
-    previous iteration's model. The ``weight`` column survives TRL's column pruning and
+    previous iteration's model. With PEFT (a ``peft_config``, or a ``PeftModel``) there is
+    no copy: TRL computes the reference with the adapter disabled (or with a frozen
+    ``ref`` copy of a pre-trained adapter). The ``weight`` column survives TRL's column pruning and
     reaches the loss through :class:`ScpoCollator`; a dataset without it trains with
     w = 1, as do the ``irpo`` and ``dpo`` modes.
 
@@ -121,6 +135,7 @@ class ScpoTrainer(DPOTrainer):
             ref_model is None
             and isinstance(model, torch.nn.Module)
             and kwargs.get("peft_config") is None
+            and not is_adapter(model)
             and not args.precompute_ref_log_probs
         ):
             ref_model = frozen_copy(model)
@@ -224,17 +239,31 @@ class ScpoTrainer(DPOTrainer):
             self._metrics[mode][name].append(mean)
 
 
-def train_model(data: str, model: str, config: ScpoConfig) -> dict[str, float]:
+def train_model(
+    data: str,
+    model: str,
+    config: ScpoConfig,
+    lora: LoraSpec | None = None,
+    merge: bool = False,
+    resume: bool = False,
+    announce: Callable[[str], None] | None = None,
+) -> dict[str, float]:
     """Train ``model`` on the pairs in ``data`` and save the result to ``config.output_dir``.
 
-    The saved folder (weights, tokenizer, ``trainer_state.json`` with the log history)
-    is a model that ``resolve_model`` / ``scpo-data generate --model`` loads for the next
-    iteration. The starting model is also the frozen reference.
+    The saved folder (weights or a LoRA adapter, tokenizer, ``trainer_state.json`` with the
+    log history, ``training.json``) is a model that ``resolve_model`` / ``scpo-data generate
+    --model`` loads for the next iteration. The starting model is also the frozen
+    reference (with LoRA: the policy with its new adapter disabled).
 
     Args:
         data: A run folder, a dataset folder, or a Hub dataset id (see :func:`scpo_data.train.data.load_pairs`).
-        model: ``embedded``, a local model folder, or a Hub model id (see :func:`scpo_data.backends.models.resolve_model`).
+        model: ``embedded``, a local model or adapter folder, or a Hub model id (see
+            :func:`scpo_data.backends.models.resolve_model`).
         config: The training configuration.
+        lora: Train a LoRA adapter of this shape instead of every weight (None: full fine-tuning).
+        merge: With ``lora``, write the merged model to the output folder (the adapter to ``OUT/adapter``).
+        resume: Continue from the output folder's last checkpoint when there is one.
+        announce: Called with a one-line message when training resumes.
 
     Returns:
         The last logged training metrics merged with the run summary (``train_loss``, ``train_runtime`` ...).
@@ -242,33 +271,142 @@ def train_model(data: str, model: str, config: ScpoConfig) -> dict[str, float]:
     Raises:
         ScpoError: When the data or the model cannot be loaded.
     """
-    from scpo_data.backends.models import load_model, resolve_model
+    from scpo_data.backends.models import resolve_model
     from scpo_data.train.data import load_pairs
 
     pairs = load_pairs(data)
     if config.use_weights and WEIGHT not in pairs.column_names:
         logger.warning("%s has no %r column: training with w = 1", data, WEIGHT)
-    policy, tokenizer = load_model(resolve_model(model), dtype="float32")
+    policy, tokenizer, peft_config = load_policy(model, lora, device="cpu" if config.use_cpu else None)
     use_cache = policy.config.use_cache
-    trainer = ScpoTrainer(policy, args=config, train_dataset=pairs, processing_class=tokenizer)
-    return train_and_save(trainer, config.output_dir, use_cache)
+    trainer = ScpoTrainer(policy, args=config, train_dataset=pairs, processing_class=tokenizer,
+                          peft_config=peft_config)
+    info = {"mode": config.mode, "beta": config.beta, "alpha": config.alpha, "use_weights": config.use_weights,
+            **training_info(data, resolve_model(model), lora)}
+    return train_and_save(trainer, config.output_dir, use_cache, merge=merge, resume=resume, info=info,
+                          announce=announce)
 
 
-def train_and_save(trainer: Any, output_dir: str, use_cache: bool | None = None) -> dict[str, float]:
+def training_info(data: str, model: Any, lora: LoraSpec | None) -> dict[str, Any]:
+    """What every training run records about its inputs: the data, the starting model, the adapter.
+
+    Args:
+        data: The ``--data`` the user gave.
+        model: The resolved starting model (a :class:`scpo_data.backends.models.ModelRef`).
+        lora: The adapter shape, or None for full fine-tuning.
+    """
+    return {"data": data, "base_model": model.identity, "base_model_id": _hub_model_id(model),
+            "lora": lora.describe() if lora is not None else None}
+
+
+def _hub_model_id(model: Any) -> str | None:
+    """The Hub id a model descends from: its own, the embedded model's, or the one its ``training.json`` names."""
+    from scpo_data.backends.models import EMBEDDED, EMBEDDED_ARITH, EMBEDDED_NAME
+
+    if model.spec in (EMBEDDED, EMBEDDED_ARITH):
+        return EMBEDDED_NAME
+    if model.identity.startswith("hub:"):
+        return model.spec
+    record = Path(model.path) / TRAINING_FILE
+    return json.loads(record.read_text(encoding="utf-8")).get("base_model_id") if record.is_file() else None
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A resumable checkpoint folder and the optimizer step it was saved at."""
+
+    path: Path
+    step: int
+
+
+def last_checkpoint(output_dir: str | Path) -> Checkpoint | None:
+    """The output folder's latest complete checkpoint (one with its ``trainer_state.json``), or None.
+
+    A checkpoint cut short by a kill lacks the trainer state and is passed over.
+    """
+    folder = Path(output_dir)
+    found = [(int(m.group(1)), p) for p in folder.glob("checkpoint-*") if (m := _CHECKPOINT.match(p.name))]
+    for step, path in sorted(found, reverse=True):
+        if (path / "trainer_state.json").is_file():
+            return Checkpoint(path, step)
+    return None
+
+
+def train_and_save(
+    trainer: Any,
+    output_dir: str,
+    use_cache: bool | None = None,
+    *,
+    merge: bool = False,
+    resume: bool = False,
+    info: Mapping[str, Any] | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> dict[str, float]:
     """Train, save the model and the trainer state to ``output_dir``, and return the last logged metrics.
 
     Args:
         trainer: A transformers/TRL trainer.
-        output_dir: Where the model and ``trainer_state.json`` go.
+        output_dir: Where the model (or adapter), ``trainer_state.json`` and ``training.json`` go.
         use_cache: The model's KV-cache setting to save (Trainer turns it off for training;
             the saved model generates with it); None keeps what the model has.
+        merge: For a LoRA model: save the adapter to ``output_dir/adapter`` and the merged model to ``output_dir``.
+        resume: Continue from the last checkpoint in ``output_dir`` (:func:`last_checkpoint`) when there is one
+            and the checkpoints hold the optimizer state (not ``save_only_model``).
+        info: Settings to record in ``training.json`` beside the trainer's own.
+        announce: Called (on the main process) with a one-line message when training resumes.
+
+    Raises:
+        ScpoError: When ``merge`` is asked of a model without an adapter.
     """
-    trainer.train()
+    from scpo_data.errors import ScpoError
+
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    if merge and not is_adapter(model):
+        raise ScpoError("--merge merges a LoRA adapter: use it with --lora")
+    checkpoint = last_checkpoint(output_dir) if resume and not trainer.args.save_only_model else None
+    if checkpoint is not None and announce is not None and trainer.is_world_process_zero():
+        announce(f"resuming from step {checkpoint.step} ({checkpoint.path})")
+    trainer.train(resume_from_checkpoint=str(checkpoint.path) if checkpoint else None)
     if use_cache is not None:
-        trainer.model.config.use_cache = use_cache
-    trainer.save_model(output_dir)
+        model.config.use_cache = use_cache
+    output = Path(output_dir)
+    trainer.save_model(str(output / ADAPTER_SUBDIR if merge else output))
     trainer.save_state()
     summary: dict[str, float] = {}
     for entry in trainer.state.log_history:
         summary.update(entry)
+    if trainer.is_world_process_zero():
+        if merge:
+            merge_adapter(output / ADAPTER_SUBDIR, output)
+        _write_training_info(output, trainer, info or {}, summary, merged=merge,
+                             resumed_from=checkpoint.step if checkpoint else None)
+    trainer.accelerator.wait_for_everyone()
     return summary
+
+
+def _write_training_info(output: Path, trainer: Any, info: Mapping[str, Any], summary: Mapping[str, float],
+                         merged: bool, resumed_from: int | None) -> None:
+    """Write ``training.json``: ``info``, the optimisation settings, the process count and the final metrics."""
+    from scpo_data.manifest import package_versions
+
+    args = trainer.args
+    record = {
+        **info,
+        "trainer": type(trainer).__name__,
+        "merged": merged,
+        "learning_rate": args.learning_rate,
+        "lr_scheduler_type": str(args.lr_scheduler_type.value if hasattr(args.lr_scheduler_type, "value")
+                                 else args.lr_scheduler_type),
+        "num_train_epochs": args.num_train_epochs,
+        "max_steps": args.max_steps,
+        "global_step": trainer.state.global_step,
+        "per_device_train_batch_size": args.per_device_train_batch_size,
+        "gradient_accumulation_steps": args.gradient_accumulation_steps,
+        "world_size": args.world_size,
+        "max_length": getattr(args, "max_length", None),
+        "seed": args.seed,
+        "resumed_from_step": resumed_from,
+        "metrics": {key: value for key, value in summary.items() if isinstance(value, (int, float))},
+        "versions": package_versions(),
+    }
+    (output / TRAINING_FILE).write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
