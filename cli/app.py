@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from scpo_data.cli.correct import correct
 from scpo_data.cli.eval import evaluate
 from scpo_data.cli.generate import generate
 from scpo_data.cli.merge import merge
@@ -31,6 +32,7 @@ def _root() -> None:
 
 app.command()(generate)
 app.command()(train)
+app.command()(correct)
 app.command("eval")(evaluate)
 app.command()(push)
 app.command()(inspect)

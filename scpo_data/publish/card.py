@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from scpo_data.correct.metrics import metric_rows
 from scpo_data.evaluate.audit import pair_accuracy
 from scpo_data.backends.models import EMBEDDED_NAME
 from scpo_data.domains import DOMAINS, find_domain
@@ -174,9 +175,7 @@ def _settings(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
     config = manifest.get("config", {})
     model = manifest.get("model", {})
     seeds = manifest.get("seeds", {})
-    problems = str(config.get("problems", "—"))
-    if not problems.startswith("hf:") and problems != "builtin":
-        problems = Path(problems).name  # a local path says nothing to a reader and may be private
+    problems = problem_source(config)
     k, tau = config.get("k"), config.get("tau")
     tau_text = f"{tau} ({tau * k:g} of {k} votes)" if isinstance(tau, (int, float)) and k else str(tau)
     rows = [
@@ -194,6 +193,15 @@ def _settings(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("created", manifest.get("created", "—")),
     ]
     return [(name, str(value)) for name, value in rows]
+
+
+def problem_source(config: Mapping[str, Any]) -> str:
+    """The problem source as the card shows it: a local file by its name only (a local path says
+    nothing to a reader and may be private)."""
+    problems = str(config.get("problems", "—"))
+    if not problems.startswith("hf:") and problems != BUILTIN:
+        problems = Path(problems).name
+    return problems
 
 
 def _shards(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -243,3 +251,89 @@ def _accuracy_view(accuracy: Any) -> dict[str, Any] | None:
         return None
     return {"pairs": accuracy.pairs, "with_gold": accuracy.with_gold, "chosen": percent(accuracy.chosen),
             "rejected": percent(accuracy.rejected), "gap": f"{100 * accuracy.gap:+.1f} points"}
+
+
+#: What each config of a self-correction dataset holds, for its card.
+CORRECTION_CONFIGS = {
+    "traces": "every trace: `messages` (question, attempt 1, instruction, attempt 2) with r1, r2, "
+              "the shaped reward and the edit distance",
+    "star": "attempt 2 fixes a wrong attempt 1 (STaR): `prompt` (question, attempt 1, instruction) "
+            "and `completion` (attempt 2)",
+    "pair_sft": "a wrong attempt 1, then a correct solution of the same problem as attempt 2 (Pair-SFT)",
+    "preference": "after the same attempt 1, a right (`chosen`) and a wrong (`rejected`) attempt 2 "
+                  "(TRL's conversational preference format)",
+}
+
+
+def correction_summary(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The machine-readable ``score`` block of a self-correction card's YAML (``inspect`` reads it)."""
+    config = manifest.get("config", {})
+    counts = manifest.get("counts", {})
+    return {
+        "domain": config.get("domain"),
+        "model": manifest.get("model", {}).get("identity"),
+        "n": config.get("n"),
+        "second_n": config.get("second_n"),
+        "alpha": config.get("alpha"),
+        "label_sources": dict(counts.get("label_sources", {})),
+        "configs": dict(counts.get("configs", {})),
+        "self_correction": counts.get("self_correction", {}),
+    }
+
+
+def render_correction_card(manifest: Mapping[str, Any], files: Mapping[str, tuple[str, int]],
+                           repo_id: str = REPO_PLACEHOLDER) -> str:
+    """Render the card of a self-correction dataset (``scpo-data correct``).
+
+    Args:
+        manifest: The run manifest.
+        files: Per config, its data file's path inside the folder and its rows.
+        repo_id: The Hub repo named in the loading snippets.
+    """
+    config = manifest.get("config", {})
+    counts = manifest.get("counts", {})
+    domain = str(config.get("domain") or "unknown")
+    card_data = DatasetCardData(
+        language="en",
+        license=source_license(str(config.get("problems", ""))) or "other",
+        task_categories=["text-generation"],
+        tags=["self-correction", "score", "synthetic", domain],
+        size_categories=size_category(max((rows for _, rows in files.values()), default=0)),
+        pretty_name=f"Self-correction traces ({domain})",
+        configs=[{"config_name": name, "data_files": [{"split": "train", "path": path}]}
+                 for name, (path, _) in files.items()],
+        score=correction_summary(manifest),
+    )
+    template = resources.files("scpo_data.cards").joinpath("score.md").read_text("utf-8")
+    metrics = counts.get("self_correction", {})
+    settings = [(name, str(value)) for name, value in (
+        ("model", f"{manifest.get('model', {}).get('identity', '—')} (`{config.get('model', '—')}`)"),
+        ("backend", config.get("backend", "—")),
+        ("domain", domain),
+        ("problem source", problem_source(config)),
+        ("first attempts per problem (n)", config.get("n")),
+        ("second attempts per first attempt", config.get("second_n")),
+        ("temperature / top-p", f"{config.get('temperature', '—')} / {config.get('top_p', '—')}"),
+        ("max new tokens per attempt", config.get("max_tokens", "—")),
+        ("alpha (shaped reward)", config.get("alpha", "—")),
+        ("seed", config.get("seed", "—")),
+        ("created", manifest.get("created", "—")),
+    )]
+    card = DatasetCard.from_template(
+        card_data,
+        template_str=template,
+        domain_title=spec.title if (spec := find_domain(domain)) else domain,
+        scpo_version=manifest.get("versions", {}).get("scpo-data") or "",
+        settings=settings,
+        instruction=manifest.get("instruction", ""),
+        labels=sorted(counts.get("label_sources", {}).items()),
+        metrics=metric_rows(metrics),
+        transitions=metrics.get("transitions", {}),
+        traces=metrics.get("traces", 0),
+        problems=metrics.get("problems", 0),
+        ci_method=metrics.get("ci_method", ""),
+        configs=[(name, rows, CORRECTION_CONFIGS.get(name, "")) for name, (_, rows) in files.items()],
+        repo_id=repo_id,
+        trl_model=trl_model(manifest),
+    )
+    return str(card)
