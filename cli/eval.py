@@ -1,4 +1,5 @@
-"""``scpo-data eval``: greedy and maj@k accuracy of a model on problems with gold answers."""
+"""``scpo-data eval``: greedy and maj@k accuracy of a model on problems with gold answers, or
+(``--self-correct``) its two-attempt self-correction."""
 
 from __future__ import annotations
 
@@ -29,7 +30,10 @@ from scpo_data.cli.common import (
 )
 from scpo_data.domains import ReportTable, get_domain
 from scpo_data.domains.base import percent
-from scpo_data.evaluate.run import EvalConfig, run_eval
+from scpo_data.cli.correct import metrics_table, read_instruction
+from scpo_data.errors import ScpoError
+from scpo_data.evaluate.run import REPORT_FILE, EvalConfig, run_eval
+from scpo_data.evaluate.self_correct import run_self_correct_eval
 
 
 def evaluate(
@@ -73,13 +77,24 @@ def evaluate(
         typer.Option("--resume/--no-resume", help="Replay finished completions from OUT/cache.sqlite; "
                      "--no-resume samples afresh."),
     ] = True,
+    self_correct: Annotated[
+        bool,
+        typer.Option("--self-correct", help="Measure self-correction instead (SCoRe): a greedy attempt, the "
+                     "domain's correction instruction, a greedy second attempt; reports Acc@t1, Acc@t2, "
+                     "delta, delta i->c and c->i with 95% intervals (--k, --temperature, --top-p unused)."),
+    ] = False,
+    instruction_file: Annotated[
+        Optional[Path], typer.Option("--instruction-file", help="With --self-correct: a text file replacing "
+                                     "the domain's correction instruction.")
+    ] = None,
 ) -> None:
     """Zero-shot chain-of-thought accuracy against gold: greedy and maj@k (self-consistency).
 
     Uses the prompts, extractors and votes of `generate`. Prints tables and
     writes OUT/report.json (per level and subject for math; puzzle and cell
     accuracy, easy/hard and per size for zebra) and OUT/results.parquet.
-    A tie in the maj@k vote goes to the answer given first.
+    A tie in the maj@k vote goes to the answer given first. With --self-correct it
+    measures self-correction instead and writes OUT/report.json and OUT/traces.parquet.
     """
     with clean_errors():
         spec = get_domain(domain)
@@ -102,11 +117,18 @@ def evaluate(
             resume=resume,
             options=BackendOptions(base_url=base_url, api_key_env=api_key_env, concurrency=concurrency),
         )
-        report = run_eval(config, err_console)
+        if instruction_file is not None and not self_correct:
+            raise ScpoError("--instruction-file applies only with --self-correct")
+        if self_correct:
+            instruction = read_instruction(instruction_file) if instruction_file else None
+            report = run_self_correct_eval(config, instruction, err_console)
+            tables = [metrics_table(report["self_correction"], f"eval --self-correct, {domain}")]
+        else:
+            tables = report_tables(run_eval(config, err_console))
         console = Console()
-        for table in report_tables(report):
+        for table in tables:
             console.print(table)
-        err_console.print(f"report: {Path(config.out) / 'report.json'}", highlight=False)
+        err_console.print(f"report: {Path(config.out) / REPORT_FILE}", highlight=False)
 
 
 def report_tables(report: dict[str, Any]) -> list[Table]:

@@ -1,4 +1,5 @@
-"""``scpo-data inspect``: stage counts, parse rate, vote margins, the tau sweep and example pairs."""
+"""``scpo-data inspect``: stage counts, parse rate, vote margins, the tau sweep and example pairs;
+for a self-correction run, its metrics."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rich.console import Console
 
 from scpo_data.evaluate.audit import DEFAULT_TAUS
 from scpo_data.cli.common import clean_errors, err_console
+from scpo_data.correct.report import inspect_correction, render_correction
 from scpo_data.errors import ScpoError
 from scpo_data.publish.report import inspect_folder, render, write_plots
 
@@ -37,8 +39,18 @@ def inspect(
     """Show what a run or dataset holds: stage counts, parse rate by status, vote-margin
     histogram, the tau sweep (pairs kept and, with gold, the chosen-vs-rejected accuracy
     gap at each tau: the ScPO paper's table) and a few example pairs.
+
+    For a self-correction run or dataset (scpo-data correct): Acc@t1, Acc@t2, delta,
+    delta i->c and c->i with 95% intervals, the transitions, labels, config rows and a
+    few example traces.
     """
     with clean_errors():
+        correction = inspect_correction(path)
+        if correction is not None:
+            if plots is not None:
+                raise ScpoError("--plots applies to ScPO runs; a self-correction run has no vote plots")
+            render_correction(correction, Console(), examples)
+            return
         inspection = inspect_folder(path, _taus(taus))
         render(inspection, Console(), examples)
         if plots is not None:

@@ -7,10 +7,13 @@ Over the traces with a label (each a first attempt and one second attempt after 
 * ``delta_c_to_i``: the share right at attempt 1 and wrong at attempt 2
   (so ``delta = delta_i_to_c - delta_c_to_i``).
 
-Intervals: a percentile bootstrap that resamples *problems* with replacement (all of a
-problem's traces together, since attempts at one problem are not independent), with a
-fixed seed so a report is reproducible. With one trace per problem (``eval
---self-correct``) it is the ordinary bootstrap, and for ``delta`` a paired one.
+Intervals (95%): ``delta`` from a percentile bootstrap that resamples *problems* with
+replacement (all of a problem's traces together, since attempts at one problem are not
+independent; with one trace per problem it is the ordinary paired bootstrap), with a fixed
+seed so a report is reproducible. The four shares use the same bootstrap when a problem
+has several traces, and the Wilson score interval when each problem has one (``eval
+--self-correct``, greedy ``correct``), which, unlike a bootstrap, does not shrink to a point
+when a share is 0 or 1.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ METRICS = ("accuracy_t1", "accuracy_t2", "delta", "delta_i_to_c", "delta_c_to_i"
 #: Bootstrap resamples and the seed of their draws.
 RESAMPLES = 10_000
 BOOTSTRAP_SEED = 0
-CI_METHOD = "95% percentile bootstrap over problems (10,000 resamples, seed 0)"
+BOOTSTRAP_METHOD = "percentile bootstrap over problems (10,000 resamples, seed 0)"
+#: The normal quantile of a two-sided 95% interval.
+Z95 = 1.959963984540054
 
 
 def self_correction(traces: Sequence[Trace], resamples: int = RESAMPLES,
@@ -40,7 +45,7 @@ def self_correction(traces: Sequence[Trace], resamples: int = RESAMPLES,
         ``{accuracy_t1, accuracy_t2, delta, delta_i_to_c, delta_c_to_i}`` (None without
         labelled traces), ``traces``, ``problems``, ``unlabelled_traces``, ``transitions``
         (``c_to_c``, ``c_to_i``, ``i_to_c``, ``i_to_i`` counts), ``ci95`` (metric -> [low,
-        high]) and ``ci_method``.
+        high]) and ``ci_method`` (which interval each metric has).
     """
     scored = [t for t in traces if t.r1 is not None and t.r2 is not None]
     problems = sorted({t.problem_id for t in scored})
@@ -62,7 +67,7 @@ def self_correction(traces: Sequence[Trace], resamples: int = RESAMPLES,
         "unlabelled_traces": len(traces) - len(scored),
         "transitions": transitions,
         "ci95": dict.fromkeys(METRICS),
-        "ci_method": CI_METHOD,
+        "ci_method": None,
     }
     if not scored:
         return report
@@ -70,7 +75,21 @@ def self_correction(traces: Sequence[Trace], resamples: int = RESAMPLES,
     draws = _bootstrap(sums, resamples, seed)
     low, high = np.percentile(draws, [2.5, 97.5], axis=0)
     report["ci95"] = {name: [float(lo), float(hi)] for name, lo, hi in zip(METRICS, low, high)}
+    report["ci_method"] = f"95%: {BOOTSTRAP_METHOD}"
+    if len(scored) == len(problems):
+        for name in METRICS:
+            if name != "delta":
+                report["ci95"][name] = list(wilson(round(report[name] * len(scored)), len(scored)))
+        report["ci_method"] = f"95%: Wilson score for the shares, {BOOTSTRAP_METHOD} for delta"
     return report
+
+
+def wilson(successes: int, total: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of a share ``successes / total`` (``total`` > 0)."""
+    share = successes / total
+    centre = (share + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * np.sqrt(share * (1 - share) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
 def _metrics(totals: np.ndarray) -> np.ndarray:

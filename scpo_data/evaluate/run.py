@@ -36,6 +36,7 @@ from scpo_data.generate.answers import extract_answers, gold_keys
 from scpo_data.backends import BackendOptions, backend_model, get_backend
 from scpo_data.backends.base import SamplingParams
 from scpo_data.backends.cache import CachedBackend, cache_line, open_cache, resumable
+from scpo_data.backends.models import ModelRef
 from scpo_data.domains import get_domain
 from scpo_data.errors import ScpoError
 from scpo_data.manifest import package_versions
@@ -103,15 +104,8 @@ def run_eval(config: EvalConfig, console: Console | None = None) -> dict[str, An
         ScpoError: On bad input (data source, fields, no gold answers, model, backend).
     """
     console = console or Console(stderr=True)
-    problems = load_problems(config.data, config.domain, config.question_field, config.answer_field,
-                             config.limit)
-    if all(p.gold is None for p in problems):
-        raise ScpoError(f"{config.data} has no gold answers to evaluate against "
-                        "(name the column with --answer-field)")
-    model = backend_model(config.backend, config.model)
+    problems, model, backend = open_eval(config)
     out = Path(config.out)
-    engine = get_backend(config.backend, model, config.batch_size, config.dtype, config.options)
-    backend = CachedBackend(engine, open_cache(out, config.resume), model)
     greedy_params = SamplingParams(1, 0.0, 1.0, config.max_tokens, config.seed)
     sampled_params = SamplingParams(config.k, config.temperature, config.top_p, config.max_tokens, config.seed)
     with resumable(backend.cache):
@@ -138,6 +132,24 @@ def run_eval(config: EvalConfig, console: Console | None = None) -> dict[str, An
                       out / RESULTS_FILE)
     rec.write_json(report, out / REPORT_FILE)
     return report
+
+
+def open_eval(config: EvalConfig) -> tuple[list[rec.Problem], ModelRef, CachedBackend]:
+    """The problems (checked to have gold), the model and its cached backend of an eval run.
+
+    The eval folder is created (by the cache) only after the problems and the model load.
+
+    Raises:
+        ScpoError: On a bad data source or fields, no gold answers, or an unusable model or backend.
+    """
+    problems = load_problems(config.data, config.domain, config.question_field, config.answer_field,
+                             config.limit)
+    if all(p.gold is None for p in problems):
+        raise ScpoError(f"{config.data} has no gold answers to evaluate against "
+                        "(name the column with --answer-field)")
+    model = backend_model(config.backend, config.model)
+    engine = get_backend(config.backend, model, config.batch_size, config.dtype, config.options)
+    return problems, model, CachedBackend(engine, open_cache(Path(config.out), config.resume), model)
 
 
 def build_report(
