@@ -77,6 +77,20 @@ def bf16_supported() -> bool:
     return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
 
 
+def apply_device_defaults(config: Any) -> None:
+    """Fill a training config's hardware defaults before ``TrainingArguments.__post_init__`` runs.
+
+    ``bf16`` (when unset and not ``fp16``) follows :func:`bf16_supported`. Without an
+    accelerator ``use_cpu`` is set: transformers accepts bf16 on a CPU only with it, and
+    only with it does a multi-process launch (``torchrun``) join a gloo process group
+    instead of training one independent copy per process.
+    """
+    if config.bf16 is None and not config.fp16:
+        config.bf16 = bf16_supported()
+    if not torch.accelerator.is_available():
+        config.use_cpu = True
+
+
 @dataclass
 class ScpoConfig(DPOConfig):
     """Configuration of :class:`scpo_data.train.trainer.ScpoTrainer`: every ``DPOConfig`` field plus the ScPO loss.
@@ -119,10 +133,7 @@ class ScpoConfig(DPOConfig):
         defaults = MODE_DEFAULTS[self.mode]
         self.beta = defaults.beta if self.beta is None else self.beta
         self.alpha = defaults.alpha if self.alpha is None else self.alpha
-        if self.bf16 is None and not self.fp16:
-            self.bf16 = bf16_supported()
-        if self.bf16 and not torch.accelerator.is_available():
-            self.use_cpu = True  # transformers accepts bf16 without a GPU only with use_cpu
+        apply_device_defaults(self)
         super().__post_init__()
         for name, allowed in _FIXED_LOSS_FIELDS.items():
             if getattr(self, name) != allowed:

@@ -22,13 +22,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import torch
 from transformers import TrainerCallback
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from trl import SFTConfig
 
 from scpo_data.errors import ScpoError
-from scpo_data.train.config import bf16_supported, read_yaml_options
+from scpo_data.train.config import apply_device_defaults, read_yaml_options
 from scpo_data.train.lora import LoraSpec, load_policy
 from scpo_data.train.trainer import train_and_save, training_info
 
@@ -63,10 +62,7 @@ class SftConfig(SFTConfig):
     )
 
     def __post_init__(self) -> None:
-        if self.bf16 is None and not self.fp16:
-            self.bf16 = bf16_supported()
-        if self.bf16 and not torch.accelerator.is_available():
-            self.use_cpu = True  # transformers accepts bf16 without a GPU only with use_cpu
+        apply_device_defaults(self)
         super().__post_init__()
 
 
