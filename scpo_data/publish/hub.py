@@ -1,11 +1,11 @@
-"""Push a dataset folder to the Hugging Face Hub in one commit.
+"""Push a dataset folder, or a trained model folder with its model card, to the Hugging Face Hub in one commit.
 
 The token comes from ``--token-env NAME``, ``HF_TOKEN`` or the login cache
 (``huggingface_hub.get_token``); it is handed to ``HfApi`` only, which sends it in the
 Authorization header, and it is never printed or written. ``HF_ENDPOINT`` points the
-push at a Hub mirror. The local folder is never modified: the card with the real repo
-id in its TRL snippet is written into a staging copy (data files hard-linked where the
-file system allows).
+push at a Hub mirror. The local folder is never modified: the card (for a dataset, with
+the real repo id in its TRL snippet) is written into a staging copy (data and weight
+files hard-linked where the file system allows).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -57,10 +57,21 @@ def dataset_folder(path: Path) -> Path:
     raise ScpoError(f"{path} is neither a dataset folder nor a run folder (no {CARD} + data/*.parquet)")
 
 
-def dataset_url(endpoint: str, repo_id: str, revision: str | None = None) -> str:
-    """The web address of a dataset repo (and branch) on the Hub at ``endpoint``."""
-    url = f"{endpoint.rstrip('/')}/datasets/{repo_id}"
+def repo_url(endpoint: str, repo_id: str, repo_type: str, revision: str | None = None) -> str:
+    """The web address of a ``model`` or ``dataset`` repo (and branch) on the Hub at ``endpoint``."""
+    prefix = "datasets/" if repo_type == "dataset" else ""
+    url = f"{endpoint.rstrip('/')}/{prefix}{repo_id}"
     return f"{url}/tree/{revision}" if revision and revision != constants.DEFAULT_REVISION else url
+
+
+def check_repo_id(repo_id: str) -> None:
+    """Refuse a repo id that is not ``OWNER/NAME``.
+
+    Raises:
+        ScpoError: When ``repo_id`` is malformed.
+    """
+    if not _REPO_ID.match(repo_id):
+        raise ScpoError(f"--repo-id must look like OWNER/NAME, not {repo_id!r}")
 
 
 def push_dataset(
@@ -88,30 +99,67 @@ def push_dataset(
         ScpoError: With a one-line cause for a bad repo id, offline mode, an HTTP error
             (401, 403, 404, 5xx) or an unreachable Hub.
     """
-    if not _REPO_ID.match(repo_id):
-        raise ScpoError(f"--repo-id must look like OWNER/NAME, not {repo_id!r}")
+    check_repo_id(repo_id)
+    card = (folder / CARD).read_text(encoding="utf-8").replace(f'"{REPO_PLACEHOLDER}"', f'"{repo_id}"')
+    return push_folder(folder, repo_id, token, "dataset", {CARD: card}, private=private, revision=revision,
+                       commit_message=commit_message or "Upload ScPO preference pairs with scpo-data")
+
+
+def push_folder(
+    folder: Path,
+    repo_id: str,
+    token: str,
+    repo_type: str,
+    files: Mapping[str, str],
+    *,
+    private: bool = False,
+    revision: str | None = None,
+    commit_message: str,
+    ignore: tuple[str, ...] = (),
+) -> str:
+    """Create the repo if needed and upload ``folder``, with some files' text replaced, in one commit.
+
+    Args:
+        folder: The folder to upload (left unchanged).
+        repo_id: ``OWNER/NAME``.
+        token: A Hub token with write access.
+        repo_type: ``model`` or ``dataset``.
+        files: Text to upload in place of (or beside) the folder's own files, by relative path
+            (the card as ``README.md``).
+        private: Create the repo private (an existing repo keeps its visibility).
+        revision: Branch to commit to (created from main when missing); None: main.
+        commit_message: The commit message.
+        ignore: Glob patterns of files and folders (at any depth) left out of the upload.
+
+    Returns:
+        The repo's web address.
+
+    Raises:
+        ScpoError: With a one-line cause for a bad repo id, offline mode, an HTTP error
+            (401, 403, 404, 5xx) or an unreachable Hub.
+    """
+    check_repo_id(repo_id)
     endpoint = os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
     api = HfApi(endpoint=endpoint, token=token)
-    message = commit_message or "Upload ScPO preference pairs with scpo-data"
-    with _hub_errors(endpoint, repo_id), _staged(folder, repo_id) as staged:
-        api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+    with _hub_errors(endpoint, repo_id), _staged(folder, files, ignore) as staged:
+        api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True)
         if revision and revision != constants.DEFAULT_REVISION:
-            api.create_branch(repo_id, branch=revision, repo_type="dataset", exist_ok=True)
-        api.upload_folder(repo_id=repo_id, folder_path=staged, repo_type="dataset",
-                          revision=revision, commit_message=message)
-    return dataset_url(endpoint, repo_id, revision)
+            api.create_branch(repo_id, branch=revision, repo_type=repo_type, exist_ok=True)
+        api.upload_folder(repo_id=repo_id, folder_path=staged, repo_type=repo_type,
+                          revision=revision, commit_message=commit_message)
+    return repo_url(endpoint, repo_id, repo_type, revision)
 
 
 @contextmanager
-def _staged(folder: Path, repo_id: str) -> Iterator[Path]:
-    """A temporary copy of ``folder`` whose card names ``repo_id`` in its TRL snippet."""
+def _staged(folder: Path, files: Mapping[str, str], ignore: tuple[str, ...]) -> Iterator[Path]:
+    """A temporary copy of ``folder`` (less ``ignore``) with ``files`` written over it."""
     with tempfile.TemporaryDirectory(prefix="scpo-push-") as tmp:
-        staged = Path(tmp) / "dataset"
-        shutil.copytree(folder, staged, copy_function=_link_or_copy)
-        card = staged / CARD
-        text = card.read_text(encoding="utf-8")
-        card.unlink()  # a hard link would write through to the original
-        card.write_text(text.replace(f'"{REPO_PLACEHOLDER}"', f'"{repo_id}"'), encoding="utf-8")
+        staged = Path(tmp) / "upload"
+        shutil.copytree(folder, staged, copy_function=_link_or_copy, ignore=shutil.ignore_patterns(*ignore))
+        for name, text in files.items():
+            target = staged / name
+            target.unlink(missing_ok=True)  # a hard link would write through to the original
+            target.write_text(text, encoding="utf-8")
         yield staged
 
 

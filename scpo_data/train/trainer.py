@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from trl import DPOTrainer
 from trl.trainer.dpo_trainer import DataCollatorForPreference
 
+from scpo_data.publish.model_card import TRAINING_FILE
 from scpo_data.train.config import ScpoConfig
 from scpo_data.train.lora import ADAPTER_SUBDIR, LoraSpec, is_adapter, load_policy, merge_adapter
 
@@ -33,8 +34,6 @@ logger = logging.getLogger(__name__)
 
 #: The dataset column (and batch key) that holds each pair's weight w = (V+ - V-) / k.
 WEIGHT = "weight"
-#: The settings and results of a training run, written beside the model for its card.
-TRAINING_FILE = "training.json"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
 
