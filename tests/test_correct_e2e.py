@@ -1,0 +1,113 @@
+"""``scpo-data correct`` and ``eval --self-correct`` end to end on the real embedded model
+(``embedded-arith``, a few problems, short attempts), clean refusals, and ``--help``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import datasets
+import polars as pl
+import pytest
+
+from helpers import assert_refused, scpo
+from scpo_data.correct.datasets import CONFIGS, SCHEMAS
+from scpo_data.records import PROBLEMS_FILE
+
+#: A handful of fresh arith problems, two first attempts each, two second attempts after each.
+SMALL = ("--model", "embedded-arith", "--domain", "arith", "--count", "4", "--n", "2", "--second-n", "2",
+         "--max-tokens", "24")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("correct") / "run"
+    result = scpo("correct", *SMALL, "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Accuracy@t1" in result.stdout and "dataset configs: traces 16" in result.stderr
+    return out
+
+
+def test_the_run_folder_holds_traces_metrics_and_four_loadable_configs(run: Path) -> None:
+    assert sorted(p.name for p in run.iterdir()) == ["cache.sqlite", "dataset", "manifest.json", PROBLEMS_FILE,
+                                                     "traces.parquet"]
+    traces = pl.read_parquet(run / "traces.parquet")
+    assert traces.height == 16 and set(traces["label_source"]) == {"gold"}
+    assert set(traces["r1"]) <= {0, 1} and set(traces["r2"]) <= {0, 1}
+    assert (traces["shaped_reward"] == traces["r2"] + 10 * (traces["r2"] - traces["r1"])).all()
+    manifest = json.loads((run / "manifest.json").read_text())
+    sc = manifest["counts"]["self_correction"]
+    assert sc["traces"] == 16 and sc["problems"] == 4
+    assert sc["accuracy_t1"] == pytest.approx(traces["r1"].mean())
+    assert sc["accuracy_t2"] == pytest.approx(traces["r2"].mean())
+    assert sc["delta"] == pytest.approx(sc["delta_i_to_c"] - sc["delta_c_to_i"])
+    for name in ("accuracy_t1", "accuracy_t2", "delta", "delta_i_to_c", "delta_c_to_i"):
+        low, high = sc["ci95"][name]
+        assert low <= sc[name] <= high
+    rows = manifest["counts"]["configs"]
+    assert rows["traces"] == 16
+    for name in CONFIGS:
+        if rows[name]:
+            loaded = datasets.load_dataset(str(run / "dataset"), name, split="train")
+            assert loaded.num_rows == rows[name] and set(loaded.column_names) == set(SCHEMAS[name])
+        else:  # datasets 5.x cannot load a split with 0 rows; the file is there with its columns
+            files = list((run / "dataset" / "data").glob(f"{name}-*.parquet"))
+            assert len(files) == 1 and pl.read_parquet(files[0]).columns == list(SCHEMAS[name])
+
+
+def test_a_rerun_replays_every_attempt_from_the_cache(run: Path, tmp_path: Path) -> None:
+    before = pl.read_parquet(run / "traces.parquet")
+    result = scpo("correct", *SMALL, "--out", str(run))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "cache: 24 completions replayed, 0 generated" in result.stderr
+    assert pl.read_parquet(run / "traces.parquet").equals(before)
+
+
+def test_inspect_shows_the_metrics(run: Path) -> None:
+    result = scpo("inspect", str(run))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Accuracy@t2" in result.stdout and "wrong -> right" in result.stdout and "Example traces" in result.stdout
+
+
+def test_eval_self_correct_on_the_embedded_model(tmp_path: Path) -> None:
+    data = tmp_path / "arith.jsonl"
+    assert scpo("puzzles", "arith", "--count", "3", "--seed", "7", "--out", str(data)).returncode == 0
+    out = tmp_path / "eval"
+    result = scpo("eval", "--self-correct", "--data", str(data), "--domain", "arith", "--max-tokens", "24",
+                  "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((out / "report.json").read_text())
+    assert report["self_correction"]["traces"] == 3 and "Accuracy@t1" in result.stdout
+    assert pl.read_parquet(out / "traces.parquet").height == 3
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--problems", "missing.jsonl"], "missing.jsonl"),
+    (["--model", "/no/such/model"], "/no/such/model"),
+    (["--instruction-file", "EMPTY"], "is empty"),
+    (["--instruction-file", "/no/such/file.txt"], "cannot read --instruction-file"),
+])
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, args: list[str], message: str) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n")
+    out = tmp_path / "out"
+    args = [str(empty) if a == "EMPTY" else a for a in args]
+    assert_refused(scpo("correct", "--count", "2", "--out", str(out), *args), message, out)
+
+
+def test_eval_refuses_an_instruction_without_self_correct(tmp_path: Path) -> None:
+    instruction = tmp_path / "instruction.txt"
+    instruction.write_text("Check it.")
+    out = tmp_path / "eval"
+    result = scpo("eval", "--data", str(instruction), "--domain", "arith", "--instruction-file", str(instruction),
+                  "--out", str(out))
+    assert_refused(result, "--instruction-file applies only with --self-correct", out)
+
+
+def test_help_is_clean() -> None:
+    result = scpo("correct", "--help")
+    assert result.returncode == 0 and not result.stderr
+    text = " ".join(result.stdout.replace("│", " ").split())
+    for option in ("--problems", "--n", "--second-n", "--instruction-file", "--alpha", "--max-tokens", "--backend"):
+        assert option in text
+    assert "--self-correct" in " ".join(scpo("eval", "--help").stdout.replace("│", " ").split())
