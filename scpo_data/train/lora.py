@@ -91,6 +91,16 @@ def load_policy(model: str, lora: LoraSpec | None, device: str | None = None) ->
     return policy, tokenizer, lora.peft_config()
 
 
+def check_merge(lora: LoraSpec | None, merge: bool) -> None:
+    """Refuse ``merge`` without ``lora``, before anything loads or is written.
+
+    Raises:
+        ScpoError: When a merge is asked of a training without LoRA.
+    """
+    if merge and lora is None:
+        raise ScpoError("--merge merges a LoRA adapter: use it with --lora")
+
+
 def is_adapter(model: Any) -> bool:
     """Whether ``model`` (unwrapped) is a PEFT model, i.e. training saves an adapter."""
     from accelerate.utils import is_peft_model

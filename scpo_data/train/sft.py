@@ -28,7 +28,7 @@ from trl import SFTConfig
 
 from scpo_data.errors import ScpoError
 from scpo_data.train.config import apply_device_defaults, read_yaml_options
-from scpo_data.train.lora import LoraSpec, load_policy
+from scpo_data.train.lora import LoraSpec, check_merge, load_policy
 from scpo_data.train.trainer import train_and_save, training_info
 
 #: The record fields SFT reads.
@@ -205,6 +205,7 @@ def train_sft(
     """
     from scpo_data.backends.models import resolve_model
 
+    check_merge(lora, merge)
     with _datasets_quiet(on_step is not None):
         trainer = build_sft_trainer(data, model, config, lora)
     if on_step is not None:

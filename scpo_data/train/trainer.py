@@ -28,7 +28,7 @@ from trl.trainer.dpo_trainer import DataCollatorForPreference
 
 from scpo_data.publish.model_card import TRAINING_FILE
 from scpo_data.train.config import ScpoConfig
-from scpo_data.train.lora import ADAPTER_SUBDIR, LoraSpec, is_adapter, load_policy, merge_adapter
+from scpo_data.train.lora import ADAPTER_SUBDIR, LoraSpec, check_merge, is_adapter, load_policy, merge_adapter
 
 logger = logging.getLogger(__name__)
 
@@ -273,6 +273,7 @@ def train_model(
     from scpo_data.backends.models import resolve_model
     from scpo_data.train.data import load_pairs
 
+    check_merge(lora, merge)
     pairs = load_pairs(data)
     if config.use_weights and WEIGHT not in pairs.column_names:
         logger.warning("%s has no %r column: training with w = 1", data, WEIGHT)
@@ -348,20 +349,15 @@ def train_and_save(
         output_dir: Where the model (or adapter), ``trainer_state.json`` and ``training.json`` go.
         use_cache: The model's KV-cache setting to save (Trainer turns it off for training;
             the saved model generates with it); None keeps what the model has.
-        merge: For a LoRA model: save the adapter to ``output_dir/adapter`` and the merged model to ``output_dir``.
+        merge: For a LoRA model: save the adapter to ``output_dir/adapter`` and the merged model to
+            ``output_dir`` (ignored for a model without an adapter).
         resume: Continue from the last checkpoint in ``output_dir`` (:func:`last_checkpoint`) when there is one
             and the checkpoints hold the optimizer state (not ``save_only_model``).
         info: Settings to record in ``training.json`` beside the trainer's own.
         announce: Called (on the main process) with a one-line message when training resumes.
-
-    Raises:
-        ScpoError: When ``merge`` is asked of a model without an adapter.
     """
-    from scpo_data.errors import ScpoError
-
     model = trainer.accelerator.unwrap_model(trainer.model)
-    if merge and not is_adapter(model):
-        raise ScpoError("--merge merges a LoRA adapter: use it with --lora")
+    merge = merge and is_adapter(model)
     checkpoint = last_checkpoint(output_dir) if resume and not trainer.args.save_only_model else None
     if checkpoint is not None and announce is not None and trainer.is_world_process_zero():
         announce(f"resuming from step {checkpoint.step} ({checkpoint.path})")
