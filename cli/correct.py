@@ -8,7 +8,6 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from scpo_data.backends import BackendOptions
 from scpo_data.cli.common import (
@@ -28,8 +27,8 @@ from scpo_data.cli.common import (
     err_console,
 )
 from scpo_data.correct.config import DEFAULT_ALPHA, CorrectConfig
-from scpo_data.correct.metrics import metric_rows
 from scpo_data.correct.pipeline import CorrectSummary, run_correct
+from scpo_data.correct.report import metrics_table
 from scpo_data.domains import get_domain
 from scpo_data.errors import ScpoError
 
@@ -147,16 +146,6 @@ def read_instruction(path: Path) -> str:
     if len(text) > MAX_INSTRUCTION:
         raise ScpoError(f"--instruction-file {path} holds {len(text)} characters; at most {MAX_INSTRUCTION}")
     return text
-
-
-def metrics_table(report: dict[str, object], title: str) -> Table:
-    """The five self-correction metrics with their 95% intervals, as a rich table."""
-    table = Table(title=f"{title} ({report.get('traces', 0)} traces, {report.get('problems', 0)} problems)")
-    for column in ("metric", "value", "95% interval"):
-        table.add_column(column, justify="left" if column == "metric" else "right")
-    for row in metric_rows(dict(report)):
-        table.add_row(*row)
-    return table
 
 
 def summary_line(summary: CorrectSummary) -> str:

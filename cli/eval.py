@@ -30,7 +30,8 @@ from scpo_data.cli.common import (
 )
 from scpo_data.domains import ReportTable, get_domain
 from scpo_data.domains.base import percent
-from scpo_data.cli.correct import metrics_table, read_instruction
+from scpo_data.cli.correct import read_instruction
+from scpo_data.correct.report import metrics_table
 from scpo_data.errors import ScpoError
 from scpo_data.evaluate.run import REPORT_FILE, EvalConfig, run_eval
 from scpo_data.evaluate.self_correct import run_self_correct_eval

@@ -23,7 +23,7 @@ from scpo_data.correct.metrics import metric_rows
 from scpo_data.correct.pipeline import KIND
 from scpo_data.correct.traces import TRACES_FILE
 from scpo_data.publish.card import correction_summary
-from scpo_data.publish.report import plain
+from scpo_data.publish.report import _table, plain
 from scpo_data.records import MANIFEST_FILE
 
 
@@ -74,9 +74,7 @@ def render_correction(inspection: CorrectionInspection, console: Console, exampl
     console.print(Text(f"self-correction {inspection.kind} {inspection.path}: domain {s.get('domain')}, "
                        f"model {s.get('model')}, {s.get('n')} first attempts x {s.get('second_n')} second, "
                        f"alpha {s.get('alpha')}"))
-    console.print(_table(f"Self-correction ({metrics.get('traces', 0)} traces, {metrics.get('problems', 0)} "
-                         "problems)", ("metric", "value", "95% interval"), metric_rows(metrics),
-                         caption=metrics.get("ci_method")))
+    console.print(metrics_table(metrics, "Self-correction"))
     moves = metrics.get("transitions") or {}
     console.print(_table("Attempt 1 -> attempt 2", ("transition", "traces"),
                          [(TRANSITIONS.get(name, name), str(n)) for name, n in moves.items()]))
@@ -88,12 +86,12 @@ def render_correction(inspection: CorrectionInspection, console: Console, exampl
         console.print(_examples(inspection.traces, examples))
 
 
-def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]], caption: str | None = None) -> Table:
-    table = Table(title=title, caption=caption)
-    for i, column in enumerate(columns):
-        table.add_column(column, justify="left" if i == 0 else "right")
-    for row in rows:
-        table.add_row(*row)
+def metrics_table(metrics: dict[str, Any], title: str) -> Table:
+    """The five metrics of a :func:`~scpo_data.correct.metrics.self_correction` report with their
+    95% intervals (the caption says how they were computed)."""
+    table = _table(f"{title} ({metrics.get('traces', 0)} traces, {metrics.get('problems', 0)} problems)",
+                   ("metric", "value", "95% interval"), metric_rows(metrics))
+    table.caption = metrics.get("ci_method")
     return table
 
 
