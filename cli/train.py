@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from scpo_data.cli.common import ModelOpt, TrainModeOpt, clean_errors
+
+if TYPE_CHECKING:
+    from scpo_data.train.trainer import RunOptions
 
 #: Metrics printed after training, in this order, when they were logged.
 SUMMARY_KEYS = (
@@ -104,11 +107,10 @@ def train(
     }
     with clean_errors():
         from scpo_data.train.lora import LoraSpec
+        from scpo_data.train.trainer import RunOptions
 
         spec = LoraSpec(r=lora_r, alpha=lora_alpha, targets=lora_targets) if lora else None
-        if spec is not None:
-            spec.peft_config()  # bad LoRA settings fail before the model loads
-        options = {"lora": spec, "merge": merge, "resume": resume, "announce": _say}
+        options = RunOptions(lora=spec, merge=merge, resume=resume, announce=_say)
         if mode == "sft":
             summary = _train_sft(data, model, config, overrides, beta=beta, alpha=alpha, options=options)
         else:
@@ -116,7 +118,7 @@ def train(
             from scpo_data.train.trainer import train_model
 
             summary = train_model(data, model, build_config(config, {**overrides, "mode": mode, "beta": beta,
-                                                                        "alpha": alpha}), **options)
+                                                                        "alpha": alpha}), options)
     shown = ", ".join(f"{key} {summary[key]:.4g}" for key in SUMMARY_KEYS if key in summary)
     _say(f"trained {'adapter' if lora and not merge else 'model'} saved to {out} ({shown})", err=False)
 
@@ -128,7 +130,7 @@ def _say(message: str, err: bool = True) -> None:
 
 
 def _train_sft(data: str, model: str, config: Path | None, overrides: dict[str, Any],
-               beta: float | None, alpha: float | None, options: dict[str, Any]) -> dict[str, float]:
+               beta: float | None, alpha: float | None, options: RunOptions) -> dict[str, float]:
     """Run ``--mode sft`` with the LoRA / resume ``options`` of :func:`scpo_data.train.sft.train_sft`;
     the DPO-only flags are refused."""
     from scpo_data.errors import ScpoError
@@ -136,4 +138,4 @@ def _train_sft(data: str, model: str, config: Path | None, overrides: dict[str, 
 
     if beta is not None or alpha is not None:
         raise ScpoError("--beta and --alpha are DPO settings; --mode sft does not take them")
-    return train_sft(data, model, build_sft_config(config, overrides), **options)
+    return train_sft(data, model, build_sft_config(config, overrides), options=options)

@@ -82,22 +82,11 @@ def push_dataset(
     revision: str | None = None,
     commit_message: str | None = None,
 ) -> str:
-    """Create the dataset repo if needed and upload the folder in one commit.
+    """Create the dataset repo if needed and upload the dataset folder (:func:`dataset_folder`) in one commit.
 
-    Args:
-        folder: A dataset folder (see :func:`dataset_folder`).
-        repo_id: ``OWNER/NAME``.
-        token: A Hub token with write access.
-        private: Create the repo private (an existing repo keeps its visibility).
-        revision: Branch to commit to (created from main when missing); None: main.
-        commit_message: The commit message (default names the tool).
-
-    Returns:
-        The dataset's web address.
-
-    Raises:
-        ScpoError: With a one-line cause for a bad repo id, offline mode, an HTTP error
-            (401, 403, 404, 5xx) or an unreachable Hub.
+    The uploaded card names ``repo_id`` in its TRL snippet. The other arguments, the
+    returned web address and the errors are those of :func:`push_folder` (the default
+    commit message names the tool).
     """
     check_repo_id(repo_id)
     card = (folder / CARD).read_text(encoding="utf-8").replace(f'"{REPO_PLACEHOLDER}"', f'"{repo_id}"')

@@ -42,19 +42,21 @@ class LoraSpec:
     targets: str = "all-linear"
     dropout: float = 0.0
 
-    def peft_config(self) -> Any:
-        """The ``peft.LoraConfig`` of this adapter, for a causal LM.
-
-        Raises:
-            ScpoError: When ``r`` or ``alpha`` is not positive or ``targets`` is empty.
-        """
-        from peft import LoraConfig
-
+    def __post_init__(self) -> None:
+        """Refuse a shape peft cannot build (ScpoError): ``r`` < 1, ``alpha`` <= 0, no target."""
         if self.r < 1 or self.alpha <= 0:
             raise ScpoError(f"--lora-r must be >= 1 and --lora-alpha > 0, got r={self.r}, alpha={self.alpha}")
-        names = [name.strip() for name in self.targets.split(",") if name.strip()]
-        if not names:
+        if not self._target_names():
             raise ScpoError("--lora-targets is empty: use all-linear or module names such as q_proj,v_proj")
+
+    def _target_names(self) -> list[str]:
+        return [name.strip() for name in self.targets.split(",") if name.strip()]
+
+    def peft_config(self) -> Any:
+        """The ``peft.LoraConfig`` of this adapter, for a causal LM."""
+        from peft import LoraConfig
+
+        names = self._target_names()
         targets: str | list[str] = "all-linear" if names == ["all-linear"] else names
         return LoraConfig(task_type="CAUSAL_LM", r=self.r, lora_alpha=self.alpha, lora_dropout=self.dropout,
                           target_modules=targets)
@@ -89,16 +91,6 @@ def load_policy(model: str, lora: LoraSpec | None, device: str | None = None) ->
     if lora is None or hasattr(policy, "peft_config"):
         return policy, tokenizer, None
     return policy, tokenizer, lora.peft_config()
-
-
-def check_merge(lora: LoraSpec | None, merge: bool) -> None:
-    """Refuse ``merge`` without ``lora``, before anything loads or is written.
-
-    Raises:
-        ScpoError: When a merge is asked of a training without LoRA.
-    """
-    if merge and lora is None:
-        raise ScpoError("--merge merges a LoRA adapter: use it with --lora")
 
 
 def is_adapter(model: Any) -> bool:

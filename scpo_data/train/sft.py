@@ -28,8 +28,8 @@ from trl import SFTConfig
 
 from scpo_data.errors import ScpoError
 from scpo_data.train.config import apply_device_defaults, read_yaml_options
-from scpo_data.train.lora import LoraSpec, check_merge, load_policy
-from scpo_data.train.trainer import train_and_save, training_info
+from scpo_data.train.lora import LoraSpec, load_policy
+from scpo_data.train.trainer import RunOptions, train_and_save, training_info
 
 #: The record fields SFT reads.
 QUESTION, ANSWER = "question", "answer"
@@ -175,10 +175,7 @@ def train_sft(
     model: str,
     config: SftConfig,
     on_step: Callable[[int, int], None] | None = None,
-    lora: LoraSpec | None = None,
-    merge: bool = False,
-    resume: bool = False,
-    announce: Callable[[str], None] | None = None,
+    options: RunOptions = RunOptions(),
 ) -> dict[str, float]:
     """Fine-tune ``model`` on worked solutions and save it to ``config.output_dir``.
 
@@ -192,10 +189,7 @@ def train_sft(
         config: The training configuration.
         on_step: Called after every optimizer step with ``(step, max_steps)``; when given, the
             trainer prints neither its progress bar nor its log lines.
-        lora: Train a LoRA adapter of this shape instead of every weight.
-        merge: With ``lora``, write the merged model to the output folder (the adapter to ``OUT/adapter``).
-        resume: Continue from the output folder's last checkpoint when there is one.
-        announce: Called with a one-line message when training resumes.
+        options: LoRA, merge and resume (:class:`scpo_data.train.trainer.RunOptions`).
 
     Returns:
         The last logged training metrics merged with the run summary (``train_loss``, ``train_runtime`` ...).
@@ -205,16 +199,15 @@ def train_sft(
     """
     from scpo_data.backends.models import resolve_model
 
-    check_merge(lora, merge)
     with _datasets_quiet(on_step is not None):
-        trainer = build_sft_trainer(data, model, config, lora)
+        trainer = build_sft_trainer(data, model, config, options.lora)
     if on_step is not None:
         trainer.remove_callback(ProgressCallback)
         trainer.remove_callback(PrinterCallback)
         trainer.add_callback(_StepCallback(on_step))
-    info = {"mode": "sft", "domain": config.domain,
-            **training_info(str(data) if isinstance(data, (str, Path)) else "records", resolve_model(model), lora)}
-    return train_and_save(trainer, config.output_dir, merge=merge, resume=resume, info=info, announce=announce)
+    source = str(data) if isinstance(data, (str, Path)) else "records"
+    info = {"mode": "sft", "domain": config.domain, **training_info(source, resolve_model(model), options.lora)}
+    return train_and_save(trainer, config.output_dir, options=options, info=info)
 
 
 @contextmanager

@@ -28,13 +28,38 @@ from trl.trainer.dpo_trainer import DataCollatorForPreference
 
 from scpo_data.publish.model_card import TRAINING_FILE
 from scpo_data.train.config import ScpoConfig
-from scpo_data.train.lora import ADAPTER_SUBDIR, LoraSpec, check_merge, is_adapter, load_policy, merge_adapter
+from scpo_data.train.lora import ADAPTER_SUBDIR, LoraSpec, is_adapter, load_policy, merge_adapter
 
 logger = logging.getLogger(__name__)
 
 #: The dataset column (and batch key) that holds each pair's weight w = (V+ - V-) / k.
 WEIGHT = "weight"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a training run treats its model and its output folder (ScPO and SFT alike).
+
+    Attributes:
+        lora: Train a LoRA adapter of this shape instead of every weight (None: full fine-tuning).
+        merge: With ``lora``, write the merged model to the output folder (the adapter to ``OUT/adapter``).
+        resume: Continue from the output folder's last checkpoint (:func:`last_checkpoint`) when there is
+            one and the checkpoints hold the optimizer state (not ``save_only_model``).
+        announce: Called on the main process with a one-line message when training resumes.
+    """
+
+    lora: LoraSpec | None = None
+    merge: bool = False
+    resume: bool = False
+    announce: Callable[[str], None] | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse ``merge`` without ``lora`` (ScpoError), before anything loads or is written."""
+        from scpo_data.errors import ScpoError
+
+        if self.merge and self.lora is None:
+            raise ScpoError("--merge merges a LoRA adapter: use it with --lora")
 
 
 @dataclass
@@ -242,10 +267,7 @@ def train_model(
     data: str,
     model: str,
     config: ScpoConfig,
-    lora: LoraSpec | None = None,
-    merge: bool = False,
-    resume: bool = False,
-    announce: Callable[[str], None] | None = None,
+    options: RunOptions = RunOptions(),
 ) -> dict[str, float]:
     """Train ``model`` on the pairs in ``data`` and save the result to ``config.output_dir``.
 
@@ -259,10 +281,7 @@ def train_model(
         model: ``embedded``, a local model or adapter folder, or a Hub model id (see
             :func:`scpo_data.backends.models.resolve_model`).
         config: The training configuration.
-        lora: Train a LoRA adapter of this shape instead of every weight (None: full fine-tuning).
-        merge: With ``lora``, write the merged model to the output folder (the adapter to ``OUT/adapter``).
-        resume: Continue from the output folder's last checkpoint when there is one.
-        announce: Called with a one-line message when training resumes.
+        options: LoRA, merge and resume (:class:`RunOptions`; default: full fine-tuning from scratch).
 
     Returns:
         The last logged training metrics merged with the run summary (``train_loss``, ``train_runtime`` ...).
@@ -273,18 +292,16 @@ def train_model(
     from scpo_data.backends.models import resolve_model
     from scpo_data.train.data import load_pairs
 
-    check_merge(lora, merge)
     pairs = load_pairs(data)
     if config.use_weights and WEIGHT not in pairs.column_names:
         logger.warning("%s has no %r column: training with w = 1", data, WEIGHT)
-    policy, tokenizer, peft_config = load_policy(model, lora, device="cpu" if config.use_cpu else None)
+    policy, tokenizer, peft_config = load_policy(model, options.lora, device="cpu" if config.use_cpu else None)
     use_cache = policy.config.use_cache
     trainer = ScpoTrainer(policy, args=config, train_dataset=pairs, processing_class=tokenizer,
                           peft_config=peft_config)
     info = {"mode": config.mode, "beta": config.beta, "alpha": config.alpha, "use_weights": config.use_weights,
-            **training_info(data, resolve_model(model), lora)}
-    return train_and_save(trainer, config.output_dir, use_cache, merge=merge, resume=resume, info=info,
-                          announce=announce)
+            **training_info(data, resolve_model(model), options.lora)}
+    return train_and_save(trainer, config.output_dir, use_cache, options=options, info=info)
 
 
 def training_info(data: str, model: Any, lora: LoraSpec | None) -> dict[str, Any]:
@@ -337,10 +354,8 @@ def train_and_save(
     output_dir: str,
     use_cache: bool | None = None,
     *,
-    merge: bool = False,
-    resume: bool = False,
+    options: RunOptions = RunOptions(),
     info: Mapping[str, Any] | None = None,
-    announce: Callable[[str], None] | None = None,
 ) -> dict[str, float]:
     """Train, save the model and the trainer state to ``output_dir``, and return the last logged metrics.
 
@@ -349,18 +364,15 @@ def train_and_save(
         output_dir: Where the model (or adapter), ``trainer_state.json`` and ``training.json`` go.
         use_cache: The model's KV-cache setting to save (Trainer turns it off for training;
             the saved model generates with it); None keeps what the model has.
-        merge: For a LoRA model: save the adapter to ``output_dir/adapter`` and the merged model to
-            ``output_dir`` (ignored for a model without an adapter).
-        resume: Continue from the last checkpoint in ``output_dir`` (:func:`last_checkpoint`) when there is one
-            and the checkpoints hold the optimizer state (not ``save_only_model``).
+        options: Merge (for a model with an adapter) and resume; ``lora`` is the trainer's business.
         info: Settings to record in ``training.json`` beside the trainer's own.
-        announce: Called (on the main process) with a one-line message when training resumes.
     """
     model = trainer.accelerator.unwrap_model(trainer.model)
-    merge = merge and is_adapter(model)
-    checkpoint = last_checkpoint(output_dir) if resume and not trainer.args.save_only_model else None
-    if checkpoint is not None and announce is not None and trainer.is_world_process_zero():
-        announce(f"resuming from step {checkpoint.step} ({checkpoint.path})")
+    merge = options.merge and is_adapter(model)
+    resume = options.resume and not trainer.args.save_only_model
+    checkpoint = last_checkpoint(output_dir) if resume else None
+    if checkpoint is not None and options.announce is not None and trainer.is_world_process_zero():
+        options.announce(f"resuming from step {checkpoint.step} ({checkpoint.path})")
     trainer.train(resume_from_checkpoint=str(checkpoint.path) if checkpoint else None)
     if use_cache is not None:
         model.config.use_cache = use_cache
