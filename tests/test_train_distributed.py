@@ -1,5 +1,6 @@
 """Two processes on CPU (gloo) through ``accelerate launch`` and the shipped DDP config give the
-same loss curve as one process with the same global batch, with the ScPO weights intact."""
+same loss curve as one process with the same global batch, with the ScPO weights intact, for full
+fine-tuning and for LoRA."""
 
 from __future__ import annotations
 
@@ -22,24 +23,30 @@ def log(out: Path) -> list[dict[str, float]]:
     return [entry for entry in json.loads((out / "trainer_state.json").read_text())["log_history"] if "loss" in entry]
 
 
-def train(launcher: list[str], run: Path, out: Path, options: Path, batch: int) -> subprocess.CompletedProcess[str]:
+def train(launcher: list[str], run: Path, out: Path, options: Path, batch: int,
+          extra: list[str]) -> subprocess.CompletedProcess[str]:
     command = [*launcher, "-m", "scpo_data", "train", "--data", str(run), "--out", str(out), "--batch-size",
-               str(batch), "--lr", "1e-5", "--config", str(options)]
+               str(batch), "--config", str(options), *extra]
     return subprocess.run(command, env={**ENV, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=900)
 
 
-def test_two_processes_match_one_with_the_same_global_batch(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("extra", "weights_file"), [
+    (["--lr", "1e-5"], "model.safetensors"),
+    (["--lora", "--lr", "1e-3"], "adapter_model.safetensors"),
+], ids=["full", "lora"])
+def test_two_processes_match_one_with_the_same_global_batch(tmp_path: Path, extra: list[str],
+                                                            weights_file: str) -> None:
     run = write_pairs(tmp_path / "run")
     options = write_options(tmp_path / "o.yaml", STEPS, save_strategy="no")
     one, two = tmp_path / "one", tmp_path / "two"
 
-    single = train([sys.executable], run, one, options, batch=GLOBAL_BATCH)
+    single = train([sys.executable], run, one, options, GLOBAL_BATCH, extra)
     assert single.returncode == 0, single.stderr[-3000:]
     accelerate = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(DDP_CONFIG),
                   "--num_processes", "2"]
-    double = train(accelerate, run, two, options, batch=GLOBAL_BATCH // 2)
+    double = train(accelerate, run, two, options, GLOBAL_BATCH // 2, extra)
     assert double.returncode == 0, double.stderr[-3000:]
-    assert double.stdout.count("trained model saved to") == 1  # said once, by the main process
+    assert double.stdout.count(f"saved to {two}") == 1  # said once, by the main process
 
     assert json.loads((one / "training.json").read_text())["world_size"] == 1
     assert json.loads((two / "training.json").read_text())["world_size"] == 2
@@ -54,4 +61,4 @@ def test_two_processes_match_one_with_the_same_global_batch(tmp_path: Path) -> N
     weights = [e["weight"] for e in double_log]
     assert sum(weights) / len(weights) == pytest.approx(sum(WEIGHTS) / len(WEIGHTS), rel=1e-6)
     assert all(w != pytest.approx(1.0) for w in weights)
-    assert (two / "model.safetensors").is_file() and not list(two.glob("checkpoint-*"))
+    assert (two / weights_file).is_file() and not list(two.glob("checkpoint-*"))
