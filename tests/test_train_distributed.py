@@ -10,11 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from helpers import ENV
 from train_helpers import WEIGHTS, write_options, write_pairs
 
 ROOT = Path(__file__).resolve().parents[1]
 DDP_CONFIG = ROOT / "examples" / "accelerate" / "ddp.yaml"
+FSDP_CONFIG = ROOT / "examples" / "accelerate" / "fsdp.yaml"
 STEPS, GLOBAL_BATCH = 2, 4  # one epoch of the 8 pairs
 
 
@@ -62,3 +64,19 @@ def test_two_processes_match_one_with_the_same_global_batch(tmp_path: Path, extr
     assert sum(weights) / len(weights) == pytest.approx(sum(WEIGHTS) / len(WEIGHTS), rel=1e-6)
     assert all(w != pytest.approx(1.0) for w in weights)
     assert (two / weights_file).is_file() and not list(two.glob("checkpoint-*"))
+
+
+@pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs two CUDA GPUs")
+def test_one_fsdp_step_on_two_gpus(tmp_path: Path) -> None:
+    """The shipped FSDP config trains a step on two GPUs and saves one loadable model folder."""
+    from scpo_data.backends.models import load_model, resolve_model
+
+    run = write_pairs(tmp_path / "run")
+    options = write_options(tmp_path / "o.yaml", 1, save_strategy="no", bf16=True)
+    accelerate = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(FSDP_CONFIG),
+                  "--num_processes", "2"]
+    result = train(accelerate, run, tmp_path / "fsdp", options, 2, ["--lr", "1e-5"])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads((tmp_path / "fsdp" / "training.json").read_text())["world_size"] == 2
+    assert log(tmp_path / "fsdp")[0]["loss"] > 0
+    load_model(resolve_model(str(tmp_path / "fsdp")), device="cpu")

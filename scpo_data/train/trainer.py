@@ -402,8 +402,7 @@ def _write_training_info(output: Path, trainer: Any, info: Mapping[str, Any], su
         "trainer": type(trainer).__name__,
         "merged": merged,
         "learning_rate": args.learning_rate,
-        "lr_scheduler_type": str(args.lr_scheduler_type.value if hasattr(args.lr_scheduler_type, "value")
-                                 else args.lr_scheduler_type),
+        "lr_scheduler_type": str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)),
         "num_train_epochs": args.num_train_epochs,
         "max_steps": args.max_steps,
         "global_step": trainer.state.global_step,
