@@ -14,7 +14,7 @@ from typing import Annotated, Literal, Optional
 import typer
 from rich.console import Console
 
-from scpo_data.config import BackendName, Dtype, Labels, TrainMode
+from scpo_data.config import BackendName, Dtype, EngineName, EngineOptions, Labels, TrainMode
 from scpo_data.domains import DOMAINS
 from scpo_data.errors import ScpoError, interrupt_exit
 
@@ -73,6 +73,39 @@ ApiKeyEnvOpt = Annotated[
 ConcurrencyOpt = Annotated[
     int, typer.Option("--concurrency", min=1, help="openai: requests in flight at once.")
 ]
+EngineOpt = Annotated[
+    EngineName,
+    typer.Option("--engine", help="Where samples are generated: local (this process) or ray (--replicas copies "
+                 "of the backend on a Ray cluster; pip install 'scpo-data\\[ray]'). Same samples either way."),
+]
+RayAddressOpt = Annotated[
+    Optional[str],
+    typer.Option("--ray-address", help="ray: the cluster to join: auto (the one running here), HOST:6379 or "
+                 "ray://HOST:10001 (default: start a local cluster for the run).", show_default=False),
+]
+ReplicasOpt = Annotated[
+    int, typer.Option("--replicas", min=1, help="ray: copies of the backend (actors), each loading the model once.")
+]
+GpusPerReplicaOpt = Annotated[
+    float, typer.Option("--gpus-per-replica", min=0.0, help="ray: GPUs per replica (vllm: its tensor-parallel size).")
+]
+CpusPerReplicaOpt = Annotated[
+    float, typer.Option("--cpus-per-replica", min=0.01, help="ray: CPUs per replica (fractions allowed).")
+]
+
+
+def engine_options(engine: str, ray_address: str | None, replicas: int, gpus_per_replica: float,
+                   cpus_per_replica: float) -> EngineOptions:
+    """The engine options of a command.
+
+    Raises:
+        ScpoError: When Ray settings are given without ``--engine ray``.
+    """
+    options = EngineOptions(engine, ray_address, replicas, gpus_per_replica, cpus_per_replica)  # type: ignore[arg-type]
+    if engine != "ray" and options != EngineOptions(engine):  # type: ignore[arg-type]
+        raise ScpoError("--ray-address, --replicas, --gpus-per-replica and --cpus-per-replica need --engine ray")
+    return options
+
 
 #: The registered domains' names, as a choice type.
 DomainName = Literal[tuple(DOMAINS)]  # type: ignore[valid-type]

@@ -24,6 +24,12 @@ from scpo_data.cli.common import (
     SeedOpt,
     Backend,
     clean_errors,
+    CpusPerReplicaOpt,
+    engine_options,
+    EngineOpt,
+    GpusPerReplicaOpt,
+    RayAddressOpt,
+    ReplicasOpt,
     domain_defaults,
     DomainName,
     err_console,
@@ -78,6 +84,11 @@ def evaluate(
         typer.Option("--resume/--no-resume", help="Replay finished completions from OUT/cache.sqlite; "
                      "--no-resume samples afresh."),
     ] = True,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
+    replicas: ReplicasOpt = 1,
+    gpus_per_replica: GpusPerReplicaOpt = 0.0,
+    cpus_per_replica: CpusPerReplicaOpt = 1.0,
     self_correct: Annotated[
         bool,
         typer.Option("--self-correct", help="Measure self-correction instead (SCoRe): a greedy attempt, the "
@@ -117,6 +128,7 @@ def evaluate(
             dtype=dtype,
             resume=resume,
             options=BackendOptions(base_url=base_url, api_key_env=api_key_env, concurrency=concurrency),
+            engine=engine_options(engine, ray_address, replicas, gpus_per_replica, cpus_per_replica),
         )
         if instruction_file is not None and not self_correct:
             raise ScpoError("--instruction-file applies only with --self-correct")

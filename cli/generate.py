@@ -22,6 +22,12 @@ from scpo_data.cli.common import (
     SeedOpt,
     Backend,
     clean_errors,
+    CpusPerReplicaOpt,
+    engine_options,
+    EngineOpt,
+    GpusPerReplicaOpt,
+    RayAddressOpt,
+    ReplicasOpt,
     domain_defaults,
     DomainName,
     err_console,
@@ -129,6 +135,11 @@ def generate(
     extra_temperature: Annotated[
         float, typer.Option("--extra-temperature", min=0.0, help="Temperature of the extra samples.")
     ] = 1.2,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
+    replicas: ReplicasOpt = 1,
+    gpus_per_replica: GpusPerReplicaOpt = 0.0,
+    cpus_per_replica: CpusPerReplicaOpt = 1.0,
     shard: Annotated[
         Optional[str], typer.Option("--shard", help="I/N: process only shard I (0-based) of N, for a Slurm "
                                     "array or several machines; join the folders with scpo-data merge.")
@@ -174,7 +185,8 @@ def generate(
             extra_temperature=extra_temperature,
             shard=parse_shard(shard) if shard else None,
         )
-        summary = run_generate(config, err_console)
+        engine_settings = engine_options(engine, ray_address, replicas, gpus_per_replica, cpus_per_replica)
+        summary = run_generate(config, err_console, engine_settings)
         err_console.print(summary_table(summary))
         if not summary.counts["pairs"]:
             err_console.print(no_pairs_hint(summary.out, config), highlight=False)

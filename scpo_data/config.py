@@ -9,15 +9,39 @@ from typing import Any, Literal, get_args
 #: How pairs are labelled: by vote (ScPO), by gold (IRPO), or gold where known and vote elsewhere.
 Labels = Literal["none", "gold", "mixed"]
 BackendName = Literal["hf", "vllm", "openai"]
+#: Where a run's work units are generated: in this process, or by replicas on a Ray cluster.
+EngineName = Literal["local", "ray"]
 #: Model dtypes; ``auto`` picks bf16 where the hardware runs it natively.
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
-#: Training loss presets (:mod:`scpo_data.train.config`).
-TrainMode = Literal["scpo", "irpo", "dpo", "sft"]
+#: Training loss presets (:mod:`scpo_data.train.config`); ``score`` is SCoRe's online RL (:mod:`scpo_data.train.score`).
+TrainMode = Literal["scpo", "irpo", "dpo", "sft", "score"]
 
 LABEL_MODES: tuple[str, ...] = get_args(Labels)
 BACKENDS: tuple[str, ...] = get_args(BackendName)
+ENGINES: tuple[str, ...] = get_args(EngineName)
 DTYPES: tuple[str, ...] = get_args(Dtype)
 TRAIN_MODES: tuple[str, ...] = get_args(TrainMode)
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Where the work units of a run are generated; never changes what is generated.
+
+    Attributes:
+        engine: ``local`` (this process) or ``ray`` (replicas of the backend on a Ray cluster).
+        ray_address: ``ray``: the cluster to join (``auto``, ``HOST:PORT`` or
+            ``ray://HOST:10001``); None starts a local cluster for the run.
+        replicas: ``ray``: backend replicas (actors), each loading the model once.
+        gpus_per_replica: ``ray``: GPUs reserved by each replica (``vllm``: its
+            tensor-parallel size when at least 1).
+        cpus_per_replica: ``ray``: CPUs reserved by each replica (fractions allowed).
+    """
+
+    engine: EngineName = "local"
+    ray_address: str | None = None
+    replicas: int = 1
+    gpus_per_replica: float = 0.0
+    cpus_per_replica: float = 1.0
 
 
 @dataclass(frozen=True)

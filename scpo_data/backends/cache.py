@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUnit
 from scpo_data.errors import ScpoError, interrupt_exit
@@ -37,6 +38,24 @@ CREATE TABLE IF NOT EXISTS completions (
     n_tokens INTEGER NOT NULL
 )
 """
+
+
+class CompletionStore(Protocol):
+    """What :class:`CachedBackend` needs of a cache: this module's :class:`RequestCache`, or
+    the Ray engine's :class:`~scpo_data.engines.shard_cache.ShardCache` (one file per writer)."""
+
+    path: Path
+
+    def get_many(self, keys: Sequence[str]) -> list[Completion] | None:
+        """The completions for all ``keys`` in order, or None when any is missing."""
+
+    def put_many(self, keys: Sequence[str], completions: Sequence[Completion]) -> None:
+        """Store one finished unit atomically."""
+
+    def __len__(self) -> int: ...
+
+    def close(self) -> None:
+        """Release the store."""
 
 
 class RequestCache:
@@ -99,6 +118,15 @@ class CacheStats:
     completions_replayed: int = 0
     completions_generated: int = 0
 
+    def add(self, completions: int, replayed: bool) -> None:
+        """Count one unit of ``completions`` completions, replayed or generated."""
+        if replayed:
+            self.units_replayed += 1
+            self.completions_replayed += completions
+        else:
+            self.units_generated += 1
+            self.completions_generated += completions
+
     def to_dict(self) -> dict[str, int]:
         """The counts as a plain dict (for the manifest)."""
         return dict(self.__dict__)
@@ -107,7 +135,7 @@ class CacheStats:
 class CachedBackend(Backend):
     """Wrap a backend so every unit is looked up in, or written to, a :class:`RequestCache`."""
 
-    def __init__(self, inner: Backend, cache: RequestCache, model: ModelRef) -> None:
+    def __init__(self, inner: Backend, cache: CompletionStore, model: ModelRef) -> None:
         """Args: the backend that generates, the cache, and the model it serves."""
         self.inner = inner
         self.cache = cache
@@ -133,15 +161,17 @@ class CachedBackend(Backend):
         cached = self.cache.get_many(keys)
         if cached is not None:
             with self._stats_lock:
-                self.stats.units_replayed += 1
-                self.stats.completions_replayed += len(cached)
+                self.stats.add(len(cached), replayed=True)
             return cached
         done = self.inner.run_unit(prompts, params, unit)
         self.cache.put_many(keys, done)
         with self._stats_lock:
-            self.stats.units_generated += 1
-            self.stats.completions_generated += len(done)
+            self.stats.add(len(done), replayed=False)
         return done
+
+    def close(self) -> None:
+        """Close the cache (the run's generation is over)."""
+        self.cache.close()
 
     def keys(self, prompts: Sequence[list[Message]], params: SamplingParams, unit: WorkUnit) -> list[str]:
         """The cache key of each item of ``unit``."""
@@ -162,7 +192,7 @@ def open_cache(out: Path, resume: bool = True) -> RequestCache:
 
 
 @contextmanager
-def resumable(cache: RequestCache) -> Iterator[None]:
+def resumable(cache: CompletionStore) -> Iterator[None]:
     """Turn Ctrl-C (exit 130) or SIGTERM (exit 143) into a clean :class:`ScpoError` that
     says how to resume.
 

@@ -33,9 +33,11 @@ from rich.console import Console
 
 from scpo_data import records as rec
 from scpo_data.generate.answers import extract_answers, gold_keys
-from scpo_data.backends import BackendOptions, backend_model, get_backend
+from scpo_data.backends import BackendOptions, backend_model
 from scpo_data.backends.base import SamplingParams
-from scpo_data.backends.cache import CachedBackend, cache_line, open_cache, resumable
+from scpo_data.backends.cache import cache_line, resumable
+from scpo_data.config import EngineOptions
+from scpo_data.engines import RunBackend, open_backend
 from scpo_data.backends.models import ModelRef
 from scpo_data.domains import get_domain
 from scpo_data.errors import ScpoError
@@ -76,6 +78,7 @@ class EvalConfig:
         dtype: Model dtype.
         resume: Replay finished completions from the folder's request cache.
         options: Engine settings of the ``openai`` and ``vllm`` backends.
+        engine: Where the samples are generated (this process, or replicas on a Ray cluster).
     """
 
     data: str
@@ -95,6 +98,7 @@ class EvalConfig:
     dtype: str = "auto"
     resume: bool = True
     options: BackendOptions = BackendOptions()
+    engine: EngineOptions = EngineOptions()
 
 
 def run_eval(config: EvalConfig, console: Console | None = None) -> dict[str, Any]:
@@ -113,7 +117,7 @@ def run_eval(config: EvalConfig, console: Console | None = None) -> dict[str, An
             greedy = sample_problems(backend, problems, greedy_params, bar)
         with stage(console, f"maj@{config.k} samples", len(problems) * config.k) as bar:
             sampled = sample_problems(backend, problems, sampled_params, bar)
-    backend.cache.close()
+    backend.close()
     console.print(cache_line(backend.stats), highlight=False)
 
     greedy_answers = extract_answers(greedy, config.domain, problems)
@@ -134,7 +138,7 @@ def run_eval(config: EvalConfig, console: Console | None = None) -> dict[str, An
     return report
 
 
-def open_eval(config: EvalConfig) -> tuple[list[rec.Problem], ModelRef, CachedBackend]:
+def open_eval(config: EvalConfig) -> tuple[list[rec.Problem], ModelRef, RunBackend]:
     """The problems (checked to have gold), the model and its cached backend of an eval run.
 
     The eval folder is created (by the cache) only after the problems and the model load.
@@ -148,8 +152,8 @@ def open_eval(config: EvalConfig) -> tuple[list[rec.Problem], ModelRef, CachedBa
         raise ScpoError(f"{config.data} has no gold answers to evaluate against "
                         "(name the column with --answer-field)")
     model = backend_model(config.backend, config.model)
-    engine = get_backend(config.backend, model, config.batch_size, config.dtype, config.options)
-    return problems, model, CachedBackend(engine, open_cache(Path(config.out), config.resume), model)
+    return problems, model, open_backend(config.backend, model, config.batch_size, config.dtype, config.options,
+                                         Path(config.out), config.resume, config.engine)
 
 
 def build_report(

@@ -19,10 +19,11 @@ from rich.console import Console
 
 from scpo_data import records as rec
 from scpo_data.generate.answers import extract_answers, gold_keys
-from scpo_data.backends import BackendOptions, backend_model, get_backend
+from scpo_data.backends import BackendOptions, backend_model
 from scpo_data.backends.base import SamplingParams
-from scpo_data.backends.cache import CachedBackend, cache_line, open_cache, resumable
-from scpo_data.config import GenerateConfig
+from scpo_data.backends.cache import cache_line, resumable
+from scpo_data.config import EngineOptions, GenerateConfig
+from scpo_data.engines import open_backend
 from scpo_data.domains import get_domain
 from scpo_data.generate.extra import extra_samples
 from scpo_data.publish.dataset import export_dataset
@@ -64,8 +65,10 @@ class Timer:
         self.timings[name] = time.perf_counter() - start
 
 
-def run_generate(config: GenerateConfig, console: Console | None = None) -> RunSummary:
-    """Run the whole loop and write the run folder.
+def run_generate(config: GenerateConfig, console: Console | None = None,
+                 engine: EngineOptions = EngineOptions()) -> RunSummary:
+    """Run the whole loop and write the run folder; ``engine`` says where the samples are
+    generated (it does not change them, so it is not part of ``config``).
 
     Raises:
         ScpoError: On bad input (problems source, fields, model).
@@ -80,8 +83,8 @@ def run_generate(config: GenerateConfig, console: Console | None = None) -> RunS
                             "(name the column with --answer-field)")
         model = backend_model(config.backend, config.model)
         out = Path(config.out)
-        engine = get_backend(config.backend, model, config.batch_size, config.dtype, backend_options(config))
-        backend = CachedBackend(engine, open_cache(out, config.resume), model)
+        backend = open_backend(config.backend, model, config.batch_size, config.dtype, backend_options(config),
+                               out, config.resume, engine)
     params = SamplingParams(config.k, config.temperature, config.top_p, config.max_tokens, config.seed)
 
     with resumable(backend.cache), timer("synthesis"), \
@@ -101,7 +104,7 @@ def run_generate(config: GenerateConfig, console: Console | None = None) -> RunS
         with resumable(backend.cache), timer("extra_samples"), \
                 stage(console, "extra samples", len(problems) * config.extra_samples) as bar:
             samples += extra_samples(backend, problems, samples, config.domain, extra, bar)
-    backend.cache.close()
+    backend.close()
     console.print(cache_line(backend.stats), highlight=False)
     rec.write_records(samples, rec.Sample, out / rec.SAMPLES_FILE)
 
