@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from scpo_data.cli.common import ModelOpt, TrainModeOpt, clean_errors
+from scpo_data.errors import ScpoError
 
 if TYPE_CHECKING:
     from scpo_data.train.trainer import RunOptions
@@ -24,6 +25,10 @@ SUMMARY_KEYS = (
     "nll",
     "weight",
     "mean_token_accuracy",
+    "rewards/attempt_1/mean",
+    "rewards/attempt_2/mean",
+    "kl/attempt_1",
+    "kl/attempt_2",
     "train_runtime",
 )
 
@@ -31,7 +36,8 @@ SUMMARY_KEYS = (
 def train(
     data: Annotated[
         str, typer.Option("--data", help="Pairs: a run folder (RUN/dataset is used), a dataset folder, or a Hub id. "
-                     "--mode sft: a .jsonl/.parquet file or a dataset folder of {question, answer} records.")
+                     "--mode sft: a .jsonl/.parquet file or a dataset folder of {question, answer} records. "
+                     "--mode score: problems with gold answers ('builtin', a .jsonl/.parquet/.csv file, hf:...).")
     ],
     out: Annotated[Path, typer.Option("--out", help="Folder for the trained model (loadable with --model OUT).")],
     model: ModelOpt = "embedded",
@@ -69,6 +75,14 @@ def train(
     resume: Annotated[
         bool, typer.Option("--resume/--no-resume", help="Continue from the last checkpoint in --out when there is one.")
     ] = True,
+    stage: Annotated[
+        Optional[int], typer.Option("--stage", min=1, max=2, help="--mode score: SCoRe stage 1 (reward r2, KL "
+                                    "beta2 on attempt 1) or 2 (r1 + r2 + alpha * (r2 - r1)).", show_default="2")
+    ] = None,
+    domain: Annotated[
+        Optional[str], typer.Option("--domain", help="--mode score: the problems' domain (prompt, correction "
+                                    "instruction, extractor).", show_default="arith")
+    ] = None,
 ) -> None:
     """Train a model on a pairs dataset with the weighted ScPO loss (or IRPO / DPO), or fine-tune it (SFT).
 
@@ -94,6 +108,14 @@ def train(
     one and says so. Several processes: accelerate launch [--config_file
     examples/accelerate/fsdp.yaml] -m scpo_data train ... (--batch-size is per process).
 
+    --mode score: SCoRe's online two-attempt RL (TRL GRPOTrainer) on the problems in
+    --data ('builtin', a .jsonl/.parquet/.csv file or hf:..., with gold answers): attempt 1,
+    the domain's correction instruction (masked from the loss), attempt 2, both sampled
+    by the policy. --stage 1 rewards attempt 2 with a KL of beta2 (0.1) on attempt 1;
+    --stage 2 rewards r1 + r2 + alpha * (r2 - r1) (--alpha, 10). --beta is the KL on every
+    attempt (beta1, 0.01); lr 5e-6; any GRPOConfig field (num_generations,
+    max_completion_length per attempt, temperature, max_steps, ...) in --config.
+
     The model, trainer_state.json (the log history) and training.json (the settings,
     for `scpo-data push --model`) are written to --out.
     """
@@ -111,8 +133,13 @@ def train(
 
         spec = LoraSpec(r=lora_r, alpha=lora_alpha, targets=lora_targets) if lora else None
         options = RunOptions(lora=spec, merge=merge, resume=resume, announce=_say)
+        if mode != "score" and (stage is not None or domain is not None):
+            raise ScpoError("--stage and --domain are --mode score options")
         if mode == "sft":
             summary = _train_sft(data, model, config, overrides, beta=beta, alpha=alpha, options=options)
+        elif mode == "score":
+            summary = _train_score(data, model, config, overrides, options,
+                                   beta=beta, alpha=alpha, stage=stage, domain=domain)
         else:
             from scpo_data.train.config import build_config
             from scpo_data.train.trainer import train_model
@@ -133,9 +160,21 @@ def _train_sft(data: str, model: str, config: Path | None, overrides: dict[str, 
                beta: float | None, alpha: float | None, options: RunOptions) -> dict[str, float]:
     """Run ``--mode sft`` with the LoRA / resume ``options`` of :func:`scpo_data.train.sft.train_sft`;
     the DPO-only flags are refused."""
-    from scpo_data.errors import ScpoError
     from scpo_data.train.sft import build_sft_config, train_sft
 
     if beta is not None or alpha is not None:
         raise ScpoError("--beta and --alpha are DPO settings; --mode sft does not take them")
     return train_sft(data, model, build_sft_config(config, overrides), options=options)
+
+
+def _train_score(data: str, model: str, config: Path | None, overrides: dict[str, Any], options: RunOptions,
+                 **score: Any) -> dict[str, float]:
+    """Run ``--mode score`` (:func:`scpo_data.train.score.train_score`) with the SCoRe flags in ``score``
+    (``beta``, ``alpha``, ``stage``, ``domain``); ``--max-length`` is refused (GRPO limits each attempt)."""
+    from scpo_data.train.score import train_score
+    from scpo_data.train.score_config import build_score_config
+
+    if overrides.get("max_length") is not None:
+        raise ScpoError("--mode score limits each attempt: set max_completion_length in --config, not --max-length")
+    values = {key: value for key, value in overrides.items() if key != "max_length"}
+    return train_score(data, model, build_score_config(config, {**values, **score}), options)
