@@ -1,8 +1,11 @@
 """Joining (or starting) the Ray cluster of a run, with one-line errors for what goes wrong.
 
 Ray is imported here, only when ``--engine ray`` is used. An address is probed with a
-plain TCP connection first, so an unreachable cluster fails in seconds instead of after
-Ray's own retries; and the replicas' CPU and GPU requests are checked against the
+plain TCP connection first, and Ray's own retries to join are cut to
+:data:`JOIN_TIMEOUT` seconds (``RAY_gcs_server_port_wait_time_s`` overrides it), so an
+unreachable cluster fails in seconds, in one line (Ray's C++ retry warnings are muted
+while it joins); unhandled errors of units left running when a run stops are not
+printed. And the replicas' CPU and GPU requests are checked against the
 cluster's nodes before any actor is made, because Ray would otherwise wait forever for
 resources that never come.
 """
@@ -11,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 import socket
 from types import ModuleType
 
@@ -22,9 +27,8 @@ CONNECT_TIMEOUT = 3.0
 CLIENT_PORT = 10001
 #: The GCS default port (``HOST`` without a port).
 GCS_PORT = 6379
-#: Ray settings that keep the driver's stderr to the run's own lines: the errors of units
-#: left running when a run stops are not the user's.
-QUIET = {"RAY_IGNORE_UNHANDLED_ERRORS": "1"}
+#: Seconds Ray keeps trying to join a cluster whose port answers (Ray's default: about 20).
+JOIN_TIMEOUT = 5
 
 
 def import_ray() -> ModuleType:
@@ -53,17 +57,34 @@ def connect(address: str | None) -> bool:
     ray = import_ray()
     if ray.is_initialized():
         return False
-    for name, value in QUIET.items():
-        os.environ.setdefault(name, value)
+    os.environ.setdefault("RAY_IGNORE_UNHANDLED_ERRORS", "1")
+    if address is not None:
+        os.environ.setdefault("RAY_gcs_server_port_wait_time_s", str(JOIN_TIMEOUT))
     if address not in (None, "auto"):
         probe(address)
     try:
-        ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False,
-                 include_dashboard=False if address is None else None)
+        with _stderr_muted():
+            ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False,
+                     include_dashboard=False if address is None else None)
     except (ConnectionError, RuntimeError, TimeoutError, ValueError) as exc:
         where = "a local Ray cluster" if address is None else f"the Ray cluster at {address}"
         raise ScpoError(f"cannot reach {where}: {first_line(exc)}") from None
     return True
+
+
+@contextmanager
+def _stderr_muted() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null: Ray's C++ core logs its connection retries
+    there, and the run reports a failure in one line of its own."""
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def probe(address: str) -> None:
