@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ENV, scpo
+from helpers import ENV, scpo as scpo_local
 from scpo_data.backends.base import Completion
 from scpo_data.engines.shard_cache import SHARDS_DIR, ShardCache
 from scpo_data.errors import ScpoError
@@ -33,6 +33,9 @@ ARGS = ["generate", "--domain", "arith", "--count", "4", "--k", "4", "--max-toke
         "--seed", "3", "--batch-size", "4"]
 #: Two replicas of half a CPU each fit the 2-CPU test cluster.
 RAY = ["--engine", "ray", "--replicas", "2", "--cpus-per-replica", "0.5"]
+#: Local Ray clusters use token auth (the token is in ~/.ray/auth_token); a driver joining by
+#: address must say so.
+RAY_ENV = {**ENV, "RAY_AUTH_MODE": "token"}
 #: The files a run writes that must not depend on the engine.
 FILES = ["problems.parquet", "samples.parquet", "answers.parquet", "pairs.parquet"]
 
@@ -51,10 +54,16 @@ def cluster() -> Iterator[str]:
 def local_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The reference: the same command on the local engine."""
     out = tmp_path_factory.mktemp("local") / "run"
-    result = scpo(*ARGS, "--out", str(out))
+    result = scpo_local(*ARGS, "--out", str(out))
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads((out / "manifest.json").read_text())["counts"]["pairs"] > 0
     return out
+
+
+def scpo(*args: str, timeout: int = 1200) -> subprocess.CompletedProcess[str]:
+    """Run ``scpo-data ARGS`` in a fresh process that may join the test cluster."""
+    return subprocess.run([sys.executable, "-m", "scpo_data", *args], capture_output=True, text=True,
+                          env=RAY_ENV, timeout=timeout)
 
 
 def shard_lines(out: Path, names: set[str] | None = None) -> list[list[str]]:
@@ -80,7 +89,7 @@ def start(out: Path, address: str) -> subprocess.Popen[str]:
     """The Ray run as a user starts it, in a fresh process."""
     return subprocess.Popen([sys.executable, "-m", "scpo_data", *ARGS, *RAY, "--ray-address", address,
                              "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=ENV)
+                            env=RAY_ENV)
 
 
 def wait_for_units(proc: subprocess.Popen[str], out: Path, count: int) -> None:
@@ -160,6 +169,18 @@ def test_unreachable_address_fails_in_seconds_with_one_line(tmp_path: Path) -> N
             f"error: cannot reach the Ray cluster at {address}: Connection refused (no answer from "
             f"127.0.0.1:{port})"]
         assert not out.exists()
+
+
+def test_cluster_wanting_a_token_is_one_clean_error(cluster: str, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = subprocess.run([sys.executable, "-m", "scpo_data", *ARGS, *RAY, "--ray-address", cluster, "--out",
+                             str(out)], capture_output=True, text=True, timeout=120,
+                            env={**ENV, "RAY_AUTH_MODE": "disabled"})
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [
+        f"error: the Ray cluster at {cluster} wants its auth token: export RAY_AUTH_MODE=token (the token is "
+        "read from RAY_AUTH_TOKEN or ~/.ray/auth_token)"]
+    assert not out.exists()
 
 
 def test_missing_ray_is_one_clean_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -68,6 +68,9 @@ def connect(address: str | None) -> bool:
                      include_dashboard=False if address is None else None)
     except (ConnectionError, RuntimeError, TimeoutError, ValueError) as exc:
         where = "a local Ray cluster" if address is None else f"the Ray cluster at {address}"
+        if "InvalidAuthToken" in _chain_text(exc):
+            raise ScpoError(f"{where} wants its auth token: export RAY_AUTH_MODE=token (the token is read "
+                            "from RAY_AUTH_TOKEN or ~/.ray/auth_token)") from None
         raise ScpoError(f"cannot reach {where}: {first_line(exc)}") from None
     return True
 
@@ -134,6 +137,15 @@ def check_resources(replicas: int, cpus: float, gpus: float) -> None:
 def disconnect() -> None:
     """Leave the cluster (a local cluster started by :func:`connect` stops)."""
     import_ray().shutdown()
+
+
+def _chain_text(exc: BaseException | None) -> str:
+    """The messages of an exception and of all its causes."""
+    text = ""
+    while exc is not None:
+        text += str(exc) + "\n"
+        exc = exc.__cause__ or exc.__context__
+    return text
 
 
 def first_line(exc: BaseException) -> str:
