@@ -98,8 +98,15 @@ def test_each_iteration_trains_from_the_last_model_and_arms_share_m0s_samples(fu
         assert pool1 and pool2 and not pool1 & pool2  # a fresh slice each iteration
     scpo_m1 = json.loads((full_run / "scpo" / "iter1" / "model" / "selection.json").read_text())
     assert scpo_m1["trained"] and scpo_m1["pairs"] > 0 and 1 <= scpo_m1["epochs"] <= 2
-    assert len(scpo_m1["dev"]) == 2  # one dev score per epoch checkpoint
-    assert not list((full_run / "scpo" / "iter1" / "train").glob("checkpoint-*"))  # the others are deleted
+    grid = scpo_m1["dev_grid"]  # a model per learning rate, a dev score per epoch checkpoint
+    assert set(grid) == {"1e-05", "3e-05"} and all(len(scores) == 2 for scores in grid.values())
+    assert scpo_m1["dev"] == grid[format(scpo_m1["learning_rate"], "g")]
+    best = max(max(scores) for scores in grid.values())
+    assert scpo_m1["dev"][scpo_m1["epochs"] - 1] == best  # the (rate, epoch) best on dev is kept
+    for rate in grid:
+        assert not list((full_run / "scpo" / "iter1" / f"train-lr{rate}").glob("checkpoint-*"))  # others deleted
+    manifest = json.loads((full_run / "base" / "iter1" / "run" / "manifest.json").read_text())
+    assert manifest["config"]["extra_samples"] == 2  # the recipe's extra samples reach generate
 
 
 def test_a_run_killed_mid_iteration_resumes_to_the_same_summary(full_run: Path, tmp_path: Path) -> None:

@@ -20,6 +20,12 @@ def test_shipped_recipes_load_and_fix_every_setting() -> None:
     laptop = load_recipe("laptop")
     assert laptop.tau == (0.5, 0.7) and laptop.problems.test >= 500 and laptop.eval.maj_n >= 200
     assert set(laptop.arms) == {"scpo", "irpo", "semi"}
+    assert len(laptop.train.learning_rate) >= 2 and laptop.sampling.extra_samples == 8
+
+
+def test_one_learning_rate_or_a_list() -> None:
+    assert load_recipe("laptop-quick").train.learning_rate == (1e-5,)
+    assert load_recipe("laptop").train.learning_rate == (1e-5, 5e-5)
 
 
 def test_flags_override_the_recipe() -> None:
@@ -60,6 +66,9 @@ def test_splits_are_disjoint_fresh_per_iteration_and_miss_the_warmup_questions()
     ("arms: [scpo, dpo]\n", "arms must be distinct names"),
     ("train: {output_dir: x}\n", "train.output_dir is set by iterate"),
     ("train: {learning_rat: 0.1}\n", "unknown key train.learning_rat"),
+    ("train: {learning_rate: [1.0e-5, 1.0e-5]}\n", "train.learning_rate must be distinct rates above 0"),
+    ("train: {learning_rate: 1e-5}\n", "train.learning_rate must be a number"),
+    ("sampling: {extra_samples: -1}\n", "sampling.extra_samples must be 0 or more"),
     ("warmup: {seed: 3}\n", "warmup.seed is the recipe's seed"),
     ("backend: openai\n", "backend must be one of hf, vllm"),
     ("- a list\n", "must hold a mapping"),

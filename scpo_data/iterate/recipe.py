@@ -19,13 +19,15 @@ A recipe is a shipped name (``laptop``, ``laptop-quick``, ``tiny``: the files in
       pool_per_iteration: 120                   # fresh unlabelled problems sampled in each iteration
       dev: 100               # epoch selection (greedy)
       test: 500              # greedy on all of them
-    sampling: {k: 8, temperature: 0.7, top_p: 0.9, max_tokens: 96, batch_size: 64, dtype: auto}
-    train: {epochs: 3, learning_rate: 1.0e-5, per_device_train_batch_size: 8, max_length: 256}
+    sampling: {k: 8, temperature: 0.7, top_p: 0.9, max_tokens: 96, batch_size: 64, dtype: auto,
+               extra_samples: 8, extra_temperature: 1.2}  # extra: more draws for unanimous problems
+    train: {epochs: 3, learning_rate: [1.0e-5, 5.0e-5], per_device_train_batch_size: 8, max_length: 256}
     eval: {maj_n: 200, k: 8}  # maj@k on the first maj_n test problems
     warmup: {...}             # optional: M0 = the model warmed up by SFT (scpo_data.train.warmup)
 
-``train`` takes ``epochs`` (a checkpoint after each epoch; the one best on dev greedy is
-kept) and any :class:`~scpo_data.train.config.ScpoConfig` option except those the driver
+``train`` takes ``epochs`` (a checkpoint after each epoch), ``learning_rate`` (one rate or a
+list: a model is trained per rate, and the (rate, epoch) checkpoint best on dev greedy is
+kept; never chosen on test) and any :class:`~scpo_data.train.config.ScpoConfig` option except those the driver
 sets itself (:data:`DRIVER_TRAIN_OPTIONS`). Unknown keys, wrong types and bad values are
 refused with one line naming the key.
 """
@@ -77,13 +79,17 @@ class SamplingSpec:
     max_tokens: int = 256
     batch_size: int = 64
     dtype: str = "auto"
+    extra_samples: int = 0
+    extra_temperature: float = 1.2
 
 
 @dataclass(frozen=True)
 class TrainSpec:
-    """Epochs to try (a checkpoint after each) and ScPO trainer options."""
+    """Epochs to try (a checkpoint after each), learning rates to try (a model each; the
+    (rate, epoch) best on dev is kept) and other ScPO trainer options."""
 
     epochs: int = 3
+    learning_rate: tuple[float, ...] = (5e-6,)
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -247,7 +253,11 @@ def check_recipe(recipe: Recipe, label: str = "recipe") -> None:
         ("sampling.k", recipe.sampling.k >= 2, "at least 2"),
         ("sampling.max_tokens", recipe.sampling.max_tokens >= 1, "at least 1"),
         ("sampling.batch_size", recipe.sampling.batch_size >= 1, "at least 1"),
+        ("sampling.extra_samples", recipe.sampling.extra_samples >= 0, "0 or more"),
+        ("sampling.extra_temperature", recipe.sampling.extra_temperature > 0, "above 0"),
         ("train.epochs", recipe.train.epochs >= 1, "at least 1"),
+        ("train.learning_rate", bool(recipe.train.learning_rate) and all(r > 0 for r in recipe.train.learning_rate)
+         and len(set(recipe.train.learning_rate)) == len(recipe.train.learning_rate), "distinct rates above 0"),
         ("eval.maj_n", 1 <= recipe.eval.maj_n <= recipe.problems.test, "from 1 to problems.test"),
         ("eval.k", recipe.eval.k >= 1, "at least 1"),
     ]
@@ -275,7 +285,8 @@ def _build(cls: type, values: Any, label: str, where: str) -> Any:
                         f"got {type(values).__name__}")
     if cls is TrainSpec:  # a flat mapping: epochs, then trainer options
         values = {"epochs": values.get("epochs", TrainSpec.epochs),
-                  "options": {k: v for k, v in values.items() if k != "epochs"}}
+                  "learning_rate": values.get("learning_rate", list(TrainSpec.learning_rate)),
+                  "options": {k: v for k, v in values.items() if k not in ("epochs", "learning_rate")}}
     hints = get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(map(str, values)) - names)

@@ -53,7 +53,7 @@ def write_summary(recipe: Recipe, out: Path, m0: str, console: Console | None = 
                 if selection["trained"] else previous["dev"]  # untrained: M(t) is M(t-1)
             entry = _entry(f"{ARM_NAMES[arm]} M{t}", arm, t, selection["path"], folder, base_test, dev)
             entry.update(labels=ARM_LABELS[arm], pairs=selection["pairs"], epochs=selection["epochs"],
-                         trained=selection["trained"])
+                         learning_rate=selection.get("learning_rate"), trained=selection["trained"])
             models.append(entry)
             previous = entry
     summary = {"recipe": recipe.to_dict(), "models": models, "tau_table": tau_table(out / "base" / "iter1" / "run")}
@@ -91,15 +91,16 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         f"{recipe['seed']}; {recipe['iterations']} iteration(s) of {recipe['problems']['pool_per_iteration']} "
         f"pool problems, k = {recipe['sampling']['k']}, tau = {', '.join(f'{t:g}k' for t in recipe['tau'])}. "
         f"Test: greedy on {test_n} problems, maj@{k} on the first {maj_n}; gain = greedy accuracy minus "
-        "M0's on the same problems, 95% CI by paired bootstrap. Epochs chosen on dev greedy.",
+        "M0's on the same problems, 95% CI by paired bootstrap. Learning rate and epochs chosen on dev greedy.",
         "",
-        f"| Model | Training data | Pairs | Epochs | Dev greedy | Test greedy | Test maj@{k} | Gain | 95% CI |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        f"| Model | Training data | Pairs | LR | Epochs | Dev greedy | Test greedy | Test maj@{k} | Gain | 95% CI |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for m in models:
         gain = m["gain"]
         ci = f"[{_signed(gain['ci95'][0])}, {_signed(gain['ci95'][1])}]" if m["arm"] != "base" else ""
-        lines.append(f"| {m['name']} | {ARM_DATA[m['arm']]} | {m.get('pairs', '')} | {m.get('epochs', '')} | "
+        lines.append(f"| {m['name']} | {ARM_DATA[m['arm']]} | {m.get('pairs', '')} | "
+                     f"{format(m['learning_rate'], 'g') if m.get('learning_rate') else ''} | {m.get('epochs', '')} | "
                      f"{_pct(m['dev']['greedy'])} | {_pct(m['test']['greedy'])} | {_pct(m['test']['maj'])} | "
                      f"{_signed(gain['greedy']) if m['arm'] != 'base' else ''} | {ci} |")
     lines += [

@@ -85,6 +85,7 @@ def generate_step(step: Step, folder: Path, model: str, problems: Path, labels: 
         tau=recipe.tau_at(step.iteration), synthesize=0, seed=sample_seed(recipe, step.iteration),
         out=str(folder), question_field=QUESTION_FIELD, answer_field=ANSWER_FIELD,
         batch_size=sampling.batch_size, dtype=sampling.dtype, labels=labels,  # type: ignore[arg-type]
+        extra_samples=sampling.extra_samples, extra_temperature=sampling.extra_temperature,
     ), step.console)
     return _read(marker)
 
@@ -118,49 +119,71 @@ def eval_step(step: Step, folder: Path, model: str, data: Path, *, maj: bool,
 
 
 def train_step(step: Step, folder: Path, run: Path, start: str, dev: Path) -> dict[str, Any]:
-    """Train M(t) from ``start`` (also the frozen reference) on ``run``'s pairs, one checkpoint
-    per epoch, and keep the checkpoint best on dev greedy (ties: fewer epochs).
+    """Train M(t) from ``start`` (also the frozen reference) on ``run``'s pairs, one model per
+    learning rate of the recipe and a checkpoint per epoch, and keep the (rate, epoch)
+    checkpoint best on dev greedy (ties: the fewer epochs, then the rate listed first).
 
     The chosen checkpoint becomes ``folder/model`` (with ``selection.json``); the others are
-    deleted; ``folder/train`` keeps the log and the dev evals. Without pairs there is nothing
-    to train: M(t) is M(t-1) and ``selection.json`` says so.
+    deleted; ``folder/train-lr<rate>`` keep the logs and the dev evals. Without pairs there
+    is nothing to train: M(t) is M(t-1) and ``selection.json`` says so.
 
     Returns:
-        The selection: ``path`` (the model), ``epochs`` (chosen), ``dev`` (greedy per epoch), ...
+        The selection: ``path`` (the model), ``learning_rate`` and ``epochs`` (chosen), ``dev``
+        (greedy per epoch at the chosen rate), ``dev_grid`` (per rate), ...
     """
-    final, scratch = folder / "model", folder / "train"
+    final = folder / "model"
     marker = final / SELECTION_FILE
+    rates = step.recipe.train.learning_rate
+    scratches = [folder / f"train-lr{rate:g}" for rate in rates]
     if marker.is_file():
         step.say("train", "(done)")
-        _drop_checkpoints(scratch)
+        for scratch in scratches:
+            _drop_checkpoints(scratch)
         return _read(marker)
     pairs = int(_read(run / MANIFEST_FILE)["counts"]["pairs"])
     if pairs == 0:
         step.say("train", "no pairs: M(t) is M(t-1)")
         return _write_selection(final, {"trained": False, "path": start, "pairs": 0, "epochs": 0, "dev": []})
-    started = time.perf_counter()
+    grid: dict[str, list[float]] = {}
+    candidates: list[tuple[float, int, int, Path]] = []  # (-score, epoch, rate index, checkpoint)
+    trained: dict[str, Any] = {}
+    for index, (rate, scratch) in enumerate(zip(rates, scratches)):
+        trained[f"{rate:g}"] = _train_once(step, run, start, scratch, rate, pairs)
+        checkpoints = sorted(scratch.glob("checkpoint-*"), key=lambda p: int(p.name.rsplit("-", 1)[1]))
+        scores = []
+        for epoch, checkpoint in enumerate(checkpoints, start=1):
+            step.say("dev", f"learning rate {rate:g}, epoch {epoch}/{len(checkpoints)}")
+            report = eval_step(step, scratch / f"dev-epoch{epoch}", str(checkpoint), dev, maj=False)
+            scores.append(report["overall"]["greedy_accuracy"] or 0.0)
+            candidates.append((-scores[-1], epoch, index, checkpoint))
+        grid[f"{rate:g}"] = scores
+    _, epoch, index, checkpoint = min(candidates, key=lambda c: c[:3])
+    rate = f"{rates[index]:g}"
+    selection = {"trained": True, "path": str(final.resolve()), "pairs": pairs, "learning_rate": rates[index],
+                 "epochs": epoch, "dev": grid[rate], "dev_grid": grid,
+                 "train_metrics": trained[rate]["metrics"], "train_seconds": sum(t["seconds"] for t in trained.values())}
+    write_json(selection, checkpoint / SELECTION_FILE)
+    checkpoint.rename(final)
+    for scratch in scratches:
+        _drop_checkpoints(scratch)
+    step.say("train", f"kept learning rate {rate}, epoch {epoch} (dev greedy "
+             + "; ".join(f"{r}: {', '.join(f'{s:.1%}' for s in v)}" for r, v in grid.items()) + ")")
+    return selection
+
+
+def _train_once(step: Step, run: Path, start: str, scratch: Path, rate: float, pairs: int) -> dict[str, Any]:
+    """Train one model at ``rate`` into ``scratch`` (a checkpoint per epoch) unless it is done;
+    return its ``trained.json`` (metrics and seconds)."""
     if not (scratch / TRAINED_FILE).is_file():
+        started = time.perf_counter()
         shutil.rmtree(scratch, ignore_errors=True)
-        step.say("train", f"{pairs} pairs, {step.recipe.train.epochs} epoch(s), mode {ARM_MODES[step.arm]}")
-        metrics = _train(step, run, start, scratch)
+        step.say("train", f"{pairs} pairs, {step.recipe.train.epochs} epoch(s), learning rate {rate:g}, "
+                 f"mode {ARM_MODES[step.arm]}")
+        metrics = _train(step, run, start, scratch, rate)
         for weights in scratch.glob("*.safetensors"):  # the last epoch's copy; its checkpoint stays
             weights.unlink()
         write_json({"metrics": metrics, "seconds": round(time.perf_counter() - started, 1)}, scratch / TRAINED_FILE)
-    checkpoints = sorted(scratch.glob("checkpoint-*"), key=lambda p: int(p.name.rsplit("-", 1)[1]))
-    scores = []
-    for epoch, checkpoint in enumerate(checkpoints, start=1):
-        step.say("dev", f"epoch {epoch}/{len(checkpoints)}")
-        report = eval_step(step, scratch / f"dev-epoch{epoch}", str(checkpoint), dev, maj=False)
-        scores.append(report["overall"]["greedy_accuracy"] or 0.0)
-    best = scores.index(max(scores))
-    trained = _read(scratch / TRAINED_FILE)
-    selection = {"trained": True, "path": str(final.resolve()), "pairs": pairs, "epochs": best + 1, "dev": scores,
-                 "train_metrics": trained["metrics"], "train_seconds": trained["seconds"]}
-    write_json(selection, checkpoints[best] / SELECTION_FILE)
-    checkpoints[best].rename(final)
-    _drop_checkpoints(scratch)
-    step.say("train", f"kept epoch {best + 1} (dev greedy {', '.join(f'{s:.1%}' for s in scores)})")
-    return selection
+    return _read(scratch / TRAINED_FILE)
 
 
 def sample_seed(recipe: Recipe, iteration: int) -> int:
@@ -175,7 +198,7 @@ def seed_cache(source: Path, folder: Path) -> None:
         shutil.copyfile(source / CACHE_FILE, folder / CACHE_FILE)
 
 
-def _train(step: Step, run: Path, start: str, scratch: Path) -> dict[str, Any]:
+def _train(step: Step, run: Path, start: str, scratch: Path, rate: float) -> dict[str, Any]:
     """One ``train_model`` call: the recipe's options plus what this step fixes.
 
     The trainer's log lines go to stderr with the progress (stdout is the summary's), and
@@ -188,7 +211,8 @@ def _train(step: Step, run: Path, start: str, scratch: Path) -> dict[str, Any]:
 
     datasets.disable_progress_bars()
     overrides = {**step.recipe.train.options, "output_dir": str(scratch), "mode": ARM_MODES[step.arm],
-                 "num_train_epochs": step.recipe.train.epochs, "save_strategy": "epoch", "save_only_model": True,
+                 "learning_rate": rate, "num_train_epochs": step.recipe.train.epochs, "save_strategy": "epoch",
+                 "save_only_model": True,
                  "seed": step.recipe.seed, "report_to": "none", "disable_tqdm": True}
     with contextlib.redirect_stdout(sys.stderr):
         metrics = train_model(str(run), start, build_config(None, overrides))
