@@ -144,6 +144,14 @@ def test_config_defaults_are_the_papers_and_yaml_reaches_grpo_fields(tmp_path: P
     assert build_score_config(None, {"output_dir": str(tmp_path)}).reward_weights == [-9.0, 11.0]
 
 
+def test_builtin_problems_are_the_domains_count_drawn_with_the_training_seed(tmp_path: Path) -> None:
+    from scpo_data.train.score import load_score_problems
+
+    drawn = load_score_problems("builtin", build_score_config(None, {"output_dir": str(tmp_path), "seed": 7}))
+    assert len(drawn) == get_domain("arith").builtin_count
+    assert drawn[0].problem_id.startswith("generate-7-") and all(p.gold for p in drawn)
+
+
 def small_config(tmp_path: Path, **extra: object):
     values = {"output_dir": str(tmp_path / "out"), "num_generations": 2, "per_device_train_batch_size": 4,
               "max_steps": 2, "max_completion_length": 12, "logging_steps": 1, "bf16": False,

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from trl import DPOConfig
@@ -31,6 +31,7 @@ from trl import DPOConfig
 from scpo_data.config import TrainMode as Mode
 from scpo_data.errors import ScpoError
 
+_Config = TypeVar("_Config")
 
 
 @dataclass(frozen=True)
@@ -193,9 +194,25 @@ def build_config(config_file: str | Path | None = None, overrides: Mapping[str, 
     Raises:
         ScpoError: When the file is unusable or the resulting configuration is invalid.
     """
-    values = read_yaml_options(config_file) if config_file is not None else {}
+    return build_options(ScpoConfig, config_file, overrides)
+
+
+def build_options(cls: type[_Config], config_file: str | Path | None = None,
+                  overrides: Mapping[str, Any] | None = None) -> _Config:
+    """Build a training config dataclass ``cls`` from an optional YAML file of its fields and overrides.
+
+    Args:
+        cls: The config class (:class:`ScpoConfig`, ``ScoreConfig``, ...); the YAML may name any of its fields.
+        config_file: A YAML mapping of options, or None.
+        overrides: Options that win over the file (CLI flags); None values are ignored.
+
+    Raises:
+        ScpoError: When the file is unusable, names an unknown option, or the configuration is invalid.
+    """
+    known = frozenset(f.name for f in fields(cls) if f.init)
+    values = read_yaml_options(config_file, known) if config_file is not None else {}
     values.update({key: value for key, value in (overrides or {}).items() if value is not None})
     try:
-        return ScpoConfig(**values)
+        return cls(**values)
     except (TypeError, ValueError) as exc:
         raise ScpoError(f"invalid training configuration: {exc}") from exc

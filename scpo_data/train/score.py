@@ -63,7 +63,7 @@ def score_dataset(problems: Sequence[Problem], domain: str) -> Any:
              "label": labels[p.problem_id]} for p in problems if labels[p.problem_id] is not None]
     if not rows:
         raise ScpoError("SCoRe training rewards attempts against gold answers, and none of the problems has one "
-                        "(name the column with an answer field)")
+                        "(a file needs an answer column)")
     return datasets.Dataset.from_list(rows)
 
 
@@ -184,20 +184,23 @@ class ScoreTrainer(GRPOTrainer):
             self._metrics[mode][name].append(total / max(count, 1.0))
 
 
-def load_score_problems(data: str, config: ScoreConfig) -> list[Problem]:
-    """The training problems of ``--data``: ``builtin`` (the domain's own, drawn with the training
-    seed), a .jsonl/.parquet/.csv file, or ``hf:OWNER/NAME[:CONFIG][@SPLIT]``.
+def load_score_problems(data: str | Path, config: ScoreConfig) -> list[Problem]:
+    """The training problems of ``--data``: ``builtin`` (the domain's own, as many as its
+    ``builtin_count``, drawn with the training seed), a .jsonl/.parquet/.csv file, or
+    ``hf:OWNER/NAME[:CONFIG][@SPLIT]``.
 
     Raises:
         ScpoError: When the source is unusable.
     """
     from scpo_data.config import GenerateConfig
+    from scpo_data.domains import get_domain
     from scpo_data.generate.pipeline import _seed_problems as seed_problems
 
-    return seed_problems(GenerateConfig(problems=data, domain=config.domain, seed=config.seed))
+    count = get_domain(config.domain).builtin_count
+    return seed_problems(GenerateConfig(problems=str(data), domain=config.domain, seed=config.seed, count=count))
 
 
-def train_score(data: str | Sequence[Problem], model: str, config: ScoreConfig,
+def train_score(data: str | Path | Sequence[Problem], model: str, config: ScoreConfig,
                 options: RunOptions = RunOptions()) -> dict[str, float]:
     """Train ``model`` with SCoRe (stage ``config.stage``) on the problems in ``data``; save to ``config.output_dir``.
 

@@ -19,15 +19,14 @@ alpha 10, beta1 0.01, beta2 0.1, learning rate 5e-6, temperature 1.0.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from trl import GRPOConfig
 
 from scpo_data.correct.config import DEFAULT_ALPHA
-from scpo_data.errors import ScpoError
-from scpo_data.train.config import apply_device_defaults, read_yaml_options
+from scpo_data.train.config import apply_device_defaults, build_options
 
 #: SCoRe's KL coefficients: beta1 on every attempt, beta2 on attempt 1 in stage 1.
 BETA1, BETA2 = 0.01, 0.1
@@ -95,20 +94,10 @@ class ScoreConfig(GRPOConfig):
 
 def build_score_config(config_file: str | Path | None = None,
                        overrides: Mapping[str, Any] | None = None) -> ScoreConfig:
-    """Build a :class:`ScoreConfig` from an optional YAML file of its fields and explicit overrides.
-
-    Args:
-        config_file: A YAML mapping of ``ScoreConfig``/``GRPOConfig`` options, or None.
-        overrides: Options that win over the file (CLI flags); None values are ignored.
+    """Build a :class:`ScoreConfig` from an optional YAML file of its (and ``GRPOConfig``'s) fields and overrides.
 
     Raises:
         ScpoError: When the file is unusable, names an unknown option, or the configuration
             is invalid (an unknown domain included).
     """
-    known = frozenset(f.name for f in fields(ScoreConfig) if f.init)
-    values = read_yaml_options(config_file, known) if config_file is not None else {}
-    values.update({key: value for key, value in (overrides or {}).items() if value is not None})
-    try:
-        return ScoreConfig(**values)
-    except (TypeError, ValueError) as exc:
-        raise ScpoError(f"invalid training configuration: {exc}") from exc
+    return build_options(ScoreConfig, config_file, overrides)
