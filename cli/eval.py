@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scpo_data.backends import BackendOptions
+from scpo_data.cli.common import CpusPerReplicaOpt, EngineOpt, GpusPerReplicaOpt, RayAddressOpt, ReplicasOpt
 from scpo_data.cli.common import (
     AnswerFieldOpt,
     ApiKeyEnvOpt,
@@ -24,13 +25,8 @@ from scpo_data.cli.common import (
     SeedOpt,
     Backend,
     clean_errors,
-    CpusPerReplicaOpt,
-    engine_options,
-    EngineOpt,
-    GpusPerReplicaOpt,
-    RayAddressOpt,
-    ReplicasOpt,
     domain_defaults,
+    engine_options,
     DomainName,
     err_console,
 )

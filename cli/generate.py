@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
+from scpo_data.cli.common import CpusPerReplicaOpt, EngineOpt, GpusPerReplicaOpt, RayAddressOpt, ReplicasOpt
 from scpo_data.cli.common import (
     AnswerFieldOpt,
     ApiKeyEnvOpt,
@@ -22,13 +23,8 @@ from scpo_data.cli.common import (
     SeedOpt,
     Backend,
     clean_errors,
-    CpusPerReplicaOpt,
-    engine_options,
-    EngineOpt,
-    GpusPerReplicaOpt,
-    RayAddressOpt,
-    ReplicasOpt,
     domain_defaults,
+    engine_options,
     DomainName,
     err_console,
 )
