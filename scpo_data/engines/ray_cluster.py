@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 import socket
@@ -63,7 +65,7 @@ def connect(address: str | None) -> bool:
     if address not in (None, "auto"):
         probe(address)
     try:
-        with _stderr_muted():
+        with _stderr_muted(), _sigterm_kept():
             ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False,
                      include_dashboard=False if address is None else None)
     except (ConnectionError, RuntimeError, TimeoutError, ValueError) as exc:
@@ -88,6 +90,19 @@ def _stderr_muted() -> Iterator[None]:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+@contextmanager
+def _sigterm_kept() -> Iterator[None]:
+    """Put the SIGTERM handler back after ``ray.init`` replaced it (Ray's exits at once), so
+    a terminated run still unwinds, exits 143 and says how to resume; Ray's exit hooks
+    still stop a local cluster it started."""
+    handler = signal.getsignal(signal.SIGTERM)
+    try:
+        yield
+    finally:
+        if handler is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, handler)
 
 
 def probe(address: str) -> None:
