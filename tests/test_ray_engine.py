@@ -1,6 +1,6 @@
 """``--engine ray`` on a local Ray cluster (2 CPUs, replicas of half a CPU each): the same
-files as a local run, a killed replica retried with the same output, a killed driver
-re-run without regenerating a finished unit, and one-line errors in seconds.
+files as a local run, a killed replica retried with the same output, a terminated (exit
+143) then killed driver re-run without regenerating a finished unit, and one-line errors in seconds.
 
 The runs use the arith domain's warmed embedded model, which makes pairs on a handful of
 problems; the extra samples of unanimous problems make a second request per run.
@@ -134,10 +134,18 @@ def test_killed_replica_is_retried(cluster: str, local_run: Path, tmp_path: Path
 
 
 @pytest.mark.slow
-def test_killed_driver_rerun_regenerates_no_finished_unit(cluster: str, local_run: Path, tmp_path: Path) -> None:
+def test_stopped_driver_rerun_regenerates_no_finished_unit(cluster: str, local_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "ray"
     proc = start(out, cluster)
-    wait_for_units(proc, out, 2)
+    wait_for_units(proc, out, 1)
+    proc.send_signal(signal.SIGTERM)  # scancel, a preempted job: a clean stop first
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 143, stderr[-2000:]
+    assert stderr.strip().splitlines()[-1].startswith("error: terminated: "), stderr[-2000:]
+    assert "run the same command again to resume" in stderr
+
+    proc = start(out, cluster)
+    wait_for_units(proc, out, len(shard_lines(out)) + 1)
     proc.kill()
     proc.communicate()
     time.sleep(2)  # the killed driver's replicas are stopped by Ray

@@ -23,8 +23,11 @@ vLLM stage keeps only the first of ``n`` completions.
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,13 +37,16 @@ from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUni
 from scpo_data.backends.cache import CachedBackend, CacheStats
 from scpo_data.backends.models import ModelRef
 from scpo_data.config import EngineOptions
-from scpo_data.engines.ray_cluster import check_resources, connect, disconnect, first_line, import_ray
+from scpo_data.engines.ray_cluster import (check_resources, connect, disconnect, first_line, import_ray,
+                                            stderr_muted)
 from scpo_data.engines.shard_cache import ShardCache
-from scpo_data.errors import ScpoError
+from scpo_data.errors import ScpoError, Terminated
 from scpo_data.records import Message
 
 #: Units queued on one replica at once (one running, one waiting: no idle gap between them).
 IN_FLIGHT = 2
+#: Seconds between looks for a SIGTERM while waiting for units.
+WAIT_SLICE = 0.5
 #: Restarts of a dead replica, and retries of each of its units, before the run fails.
 RETRIES = 3
 
@@ -152,19 +158,24 @@ class RayBackend(Backend):
         pending = deque(units)
         running: dict[Any, tuple[WorkUnit, int]] = {}
         load = [0] * len(self.replicas)
-        while pending or running:
-            for number, replica in enumerate(self.replicas):
-                while pending and load[number] < IN_FLIGHT:
-                    unit = pending.popleft()
-                    own_prompts, renumbered = local_unit(prompts, unit)
-                    running[replica.run.remote(own_prompts, params, renumbered)] = (unit, number)
-                    load[number] += 1
-            ready, _ = self._ray.wait(list(running), num_returns=1)
-            unit, number = running.pop(ready[0])
-            load[number] -= 1
-            done, replayed = self._get(ready[0])
-            self.stats.add(len(done), replayed)
-            yield unit, done
+        with _sigterm_deferred() as terminated:
+            while pending or running:
+                for number, replica in enumerate(self.replicas):
+                    while pending and load[number] < IN_FLIGHT:
+                        unit = pending.popleft()
+                        own_prompts, renumbered = local_unit(prompts, unit)
+                        running[replica.run.remote(own_prompts, params, renumbered)] = (unit, number)
+                        load[number] += 1
+                ready, _ = self._ray.wait(list(running), num_returns=1, timeout=WAIT_SLICE)
+                if terminated.is_set():
+                    raise Terminated()
+                if not ready:
+                    continue
+                unit, number = running.pop(ready[0])
+                load[number] -= 1
+                done, replayed = self._get(ready[0])
+                self.stats.add(len(done), replayed)
+                yield unit, done
 
     def _get(self, ref: Any) -> Any:
         """A task's result, with Ray's errors turned into one-line :class:`ScpoError` s."""
@@ -181,11 +192,29 @@ class RayBackend(Backend):
 
     def close(self) -> None:
         """Stop the replicas and leave the cluster (stopping it when the run started it)."""
-        for replica in getattr(self, "replicas", []):
-            self._ray.kill(replica)
+        with stderr_muted():
+            for replica in getattr(self, "replicas", []):
+                self._ray.kill(replica)
+            if self._started:
+                disconnect()
         self.cache.close()
-        if self._started:
-            disconnect()
+
+
+@contextmanager
+def _sigterm_deferred() -> Iterator[threading.Event]:
+    """While units run, SIGTERM only sets the yielded event; the dispatch loop then raises
+    :class:`~scpo_data.errors.Terminated` itself. (Ray runs signal handlers inside its own
+    waits and turns whatever they raise into a plain ``KeyboardInterrupt``, which would
+    make a terminated run exit 130 instead of 143.)"""
+    seen = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield seen
+        return
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: seen.set())
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def local_unit(prompts: Sequence[list[Message]], unit: WorkUnit) -> tuple[list[list[Message]], WorkUnit]:

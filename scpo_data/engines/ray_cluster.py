@@ -65,7 +65,7 @@ def connect(address: str | None) -> bool:
     if address not in (None, "auto"):
         probe(address)
     try:
-        with _stderr_muted(), _sigterm_kept():
+        with stderr_muted(), _sigterm_kept():
             ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False,
                      include_dashboard=False if address is None else None)
     except (ConnectionError, RuntimeError, TimeoutError, ValueError) as exc:
@@ -78,9 +78,10 @@ def connect(address: str | None) -> bool:
 
 
 @contextmanager
-def _stderr_muted() -> Iterator[None]:
-    """Send file descriptor 2 to /dev/null: Ray's C++ core logs its connection retries
-    there, and the run reports a failure in one line of its own."""
+def stderr_muted() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null: Ray's C++ core logs its connection retries and,
+    when replicas are stopped mid-unit, the errors it cannot deliver there; the run
+    reports a failure in one line of its own."""
     saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:

@@ -23,6 +23,7 @@ same settings replays every finished completion instead of generating it again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -112,12 +113,11 @@ def run_eval(config: EvalConfig, console: Console | None = None) -> dict[str, An
     out = Path(config.out)
     greedy_params = SamplingParams(1, 0.0, 1.0, config.max_tokens, config.seed)
     sampled_params = SamplingParams(config.k, config.temperature, config.top_p, config.max_tokens, config.seed)
-    with resumable(backend.cache):
+    with closing(backend), resumable(backend.cache):
         with stage(console, "greedy", len(problems)) as bar:
             greedy = sample_problems(backend, problems, greedy_params, bar)
         with stage(console, f"maj@{config.k} samples", len(problems) * config.k) as bar:
             sampled = sample_problems(backend, problems, sampled_params, bar)
-    backend.close()
     console.print(cache_line(backend.stats), highlight=False)
 
     greedy_answers = extract_answers(greedy, config.domain, problems)

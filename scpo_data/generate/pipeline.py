@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,24 +87,24 @@ def run_generate(config: GenerateConfig, console: Console | None = None,
                                out, config.resume, engine)
     params = SamplingParams(config.k, config.temperature, config.top_p, config.max_tokens, config.seed)
 
-    with resumable(backend.cache), timer("synthesis"), \
-            stage(console, "synthesis", shard_share(config.synthesize, config.shard), "problems") as bar:
-        new = synthesize(backend, seeds, shard_share(config.synthesize, config.shard), config.domain,
-                         SYNTHESIS_MAX_TOKENS, config.temperature, config.top_p,
-                         shard_seed(config.seed, config.shard), progress=_only_tokens(bar))
-    problems = [*select_shard(seeds, config.shard), *new]
-    rec.write_records(problems, rec.Problem, out / rec.PROBLEMS_FILE)
+    with closing(backend):  # on any exit: a Ray engine's replicas stop
+        with resumable(backend.cache), timer("synthesis"), \
+                stage(console, "synthesis", shard_share(config.synthesize, config.shard), "problems") as bar:
+            new = synthesize(backend, seeds, shard_share(config.synthesize, config.shard), config.domain,
+                             SYNTHESIS_MAX_TOKENS, config.temperature, config.top_p,
+                             shard_seed(config.seed, config.shard), progress=_only_tokens(bar))
+        problems = [*select_shard(seeds, config.shard), *new]
+        rec.write_records(problems, rec.Problem, out / rec.PROBLEMS_FILE)
 
-    with resumable(backend.cache), timer("sampling"), \
-            stage(console, "sampling", len(problems) * config.k) as bar:
-        samples = sample_problems(backend, problems, params, bar)
-    if config.extra_samples:
-        extra = SamplingParams(config.extra_samples, config.extra_temperature, config.top_p,
-                               config.max_tokens, config.seed + 1)
-        with resumable(backend.cache), timer("extra_samples"), \
-                stage(console, "extra samples", len(problems) * config.extra_samples) as bar:
-            samples += extra_samples(backend, problems, samples, config.domain, extra, bar)
-    backend.close()
+        with resumable(backend.cache), timer("sampling"), \
+                stage(console, "sampling", len(problems) * config.k) as bar:
+            samples = sample_problems(backend, problems, params, bar)
+        if config.extra_samples:
+            extra = SamplingParams(config.extra_samples, config.extra_temperature, config.top_p,
+                                   config.max_tokens, config.seed + 1)
+            with resumable(backend.cache), timer("extra_samples"), \
+                    stage(console, "extra samples", len(problems) * config.extra_samples) as bar:
+                samples += extra_samples(backend, problems, samples, config.domain, extra, bar)
     console.print(cache_line(backend.stats), highlight=False)
     rec.write_records(samples, rec.Sample, out / rec.SAMPLES_FILE)
 
