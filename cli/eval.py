@@ -77,8 +77,8 @@ def evaluate(
     concurrency: ConcurrencyOpt = 8,
     resume: Annotated[
         bool,
-        typer.Option("--resume/--no-resume", help="Replay finished completions from OUT/cache.sqlite; "
-                     "--no-resume samples afresh."),
+        typer.Option("--resume/--no-resume", help="Replay finished completions from OUT/cache.sqlite "
+                     "(--engine ray: OUT/cache-shards/); --no-resume samples afresh."),
     ] = True,
     engine: EngineOpt = "local",
     ray_address: RayAddressOpt = None,

@@ -104,8 +104,8 @@ def generate(
     resume: Annotated[
         bool,
         typer.Option("--resume/--no-resume",
-                     help="Replay finished completions from OUT/cache.sqlite (a re-run or a run "
-                     "killed mid-way continues where it stopped); --no-resume starts afresh."),
+                     help="Replay finished completions from OUT/cache.sqlite (--engine ray: OUT/cache-shards/; "
+                     "a re-run or a run killed mid-way continues where it stopped); --no-resume starts afresh."),
     ] = True,
     dtype: DtypeOpt = "auto",
     base_url: BaseUrlOpt = None,
