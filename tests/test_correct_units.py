@@ -29,6 +29,7 @@ from scpo_data.correct.metrics import metric_rows, self_correction, wilson
 from scpo_data.correct.pipeline import run_correct
 from scpo_data.correct.traces import Trace
 from scpo_data.domains import DOMAINS, get_domain
+from scpo_data import engines
 from scpo_data.evaluate import run as evaluate
 from scpo_data.evaluate.run import EvalConfig
 from scpo_data.evaluate.self_correct import run_self_correct_eval
@@ -305,7 +306,7 @@ def test_eval_self_correct_is_greedy_and_scores_gold_only(monkeypatch: pytest.Mo
             return super().run_unit(prompts, params, unit)
 
     monkeypatch.setattr(evaluate, "backend_model", lambda backend, spec: ModelRef(spec, "", "scripted", "0" * 64))
-    monkeypatch.setattr(evaluate, "get_backend", lambda *args: Greedy(reply))
+    monkeypatch.setattr(engines, "get_backend", lambda *args: Greedy(reply))
     report = run_self_correct_eval(EvalConfig(data=str(source), domain="arith", out=str(tmp_path / "ev")))
     assert {(p.n, p.temperature) for p in seen} == {(1, 0.0)}
     sc = report["self_correction"]
