@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from scpo_data import engines
 from scpo_data.evaluate import run as evaluate
 from scpo_data.backends.base import Backend, Completion, SamplingParams, WorkUnit
 from scpo_data.evaluate.run import EvalConfig, run_eval
@@ -39,7 +40,7 @@ class Scripted(Backend):
 
 def _patch(monkeypatch: pytest.MonkeyPatch, reply: Callable[[str, int, float], str]) -> None:
     monkeypatch.setattr(evaluate, "backend_model", lambda backend, spec: ModelRef(spec, "", "scripted", "0" * 64))
-    monkeypatch.setattr(evaluate, "get_backend", lambda *args: Scripted(reply))
+    monkeypatch.setattr(engines, "get_backend", lambda *args: Scripted(reply))
 
 
 def _rows(path: Path, n: int) -> list[dict]:
