@@ -10,6 +10,7 @@ the same problems. The eval folder holds ``problems.parquet``, ``traces.parquet`
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -47,9 +48,8 @@ def run_self_correct_eval(config: EvalConfig, instruction: str | None = None,
     console = console or Console(stderr=True)
     problems, model, backend = open_eval(config)
     greedy = SamplingParams(1, 0.0, 1.0, config.max_tokens, config.seed)
-    with resumable(backend.cache):
+    with closing(backend), resumable(backend.cache):  # closing: the cache, and Ray replicas when there are any
         attempts = sample_attempts(backend, problems, greedy, greedy, instruction, console)
-    backend.cache.close()
     console.print(cache_line(backend.stats), highlight=False)
     traces, _ = build_traces(problems, attempts, config.domain, DEFAULT_ALPHA)
     scored = [t for t in traces if t.label_source == "gold"]
