@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from trl import SFTConfig
 
 from scpo_data.errors import ScpoError
-from scpo_data.train.config import apply_device_defaults, read_yaml_options
+from scpo_data.train.config import apply_device_defaults, build_options
 from scpo_data.train.lora import LoraSpec, load_policy
 from scpo_data.train.trainer import RunOptions, train_and_save, training_info
 
@@ -76,13 +76,7 @@ def build_sft_config(config_file: str | Path | None = None, overrides: Mapping[s
     Raises:
         ScpoError: When the file is unusable, names an unknown option, or the configuration is invalid.
     """
-    known = frozenset(f.name for f in fields(SftConfig) if f.init)
-    values = read_yaml_options(config_file, known) if config_file is not None else {}
-    values.update({key: value for key, value in (overrides or {}).items() if value is not None})
-    try:
-        return SftConfig(**values)
-    except (TypeError, ValueError) as exc:
-        raise ScpoError(f"invalid training configuration: {exc}") from exc
+    return build_options(SftConfig, config_file, overrides)
 
 
 def load_sft_records(spec: str | Path) -> list[dict[str, Any]]:
