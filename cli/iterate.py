@@ -48,8 +48,8 @@ def iterate(
 
     Arms side by side from the same M0: scpo (votes only), irpo (gold pairs), semi (gold on
     a labelled fraction, votes elsewhere). Each iteration samples a fresh slice of the pool,
-    builds pairs at that iteration's tau, trains from M(t-1) (also the reference) and keeps
-    the epoch best on dev greedy, then evaluates on test (greedy; maj@k on a subset).
+    builds pairs at that iteration's tau, trains from M(t-1) (also the reference), one model per
+    learning rate of the recipe, and keeps the (rate, epoch) best on dev greedy, then evaluates on test (greedy; maj@k on a subset).
     Writes OUT/summary.json, OUT/summary.md (the paper's Table 1 shape, the tau table)
     and OUT/accuracy.png. A killed run resumes where it stopped when run again.
     """

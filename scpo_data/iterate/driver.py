@@ -8,7 +8,8 @@ For each iteration t and arm, in ``OUT/<arm>/iter<t>/``:
    starts from M0, so M0 samples once (``OUT/base/iter1/run``, which also gives the tau
    table) and each arm's run replays those samples from a copy of its request cache.
 2. ``model``: M(t) is trained from M(t-1), the frozen reference, with a checkpoint per
-   epoch; the checkpoint best on dev greedy is kept (never chosen on test).
+   epoch and a model per learning rate; the checkpoint best on dev greedy is kept (never
+   chosen on test).
 3. ``eval``: greedy on all test problems (``eval/test``), maj@k on the first ``maj_n``
    (``eval/maj``).
 
