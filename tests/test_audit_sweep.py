@@ -108,6 +108,17 @@ def test_tau_sweep_by_hand() -> None:
     assert accuracy(TABLES[:2]).pairs == 2  # tau None: every table counts as a pair
 
 
+def test_tau_sweep_thresholds_follow_the_runs_k_not_the_extra_samples() -> None:
+    # k = 4 draws agreed on "a"; 4 extra draws at a higher temperature gave "a", "b", "b", "c".
+    # Pair building needs tau * k = 3 votes at tau 0.75 (5 "a" votes pass); counting the
+    # extra draws in k would ask for 6 and drop the problem.
+    table = VoteTable("p0", ("a",) * 4 + ("a", "b", "b", "c"), "a")
+    [run_k] = tau_sweep([table], (0.75,), k=4)
+    assert (run_k.tau_votes, run_k.accuracy.pairs) == (3.0, 1)
+    [own_k] = tau_sweep([table], (0.75,))
+    assert (own_k.tau_votes, own_k.accuracy.pairs) == (6.0, 0)
+
+
 def test_load_vote_tables_canonicalises_gold(tmp_path: Path) -> None:
     tables = [VoteTable("p0", ("1200", "1200", "7", None), "1200"), VoteTable("p1", ("3", "4", "4", "4"), None)]
     run = write_run(tmp_path, tables, raw_gold={"p0": "1,200"})

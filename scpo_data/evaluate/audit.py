@@ -114,15 +114,24 @@ def accuracy(tables: Iterable[VoteTable], tau: float | None = None) -> Accuracy:
     return _summarise(len(chosen), [chosen_rejected_correct(t) for t in chosen if t.gold is not None])
 
 
-def tau_sweep(tables: Sequence[VoteTable], taus: Sequence[float] = DEFAULT_TAUS) -> list[TauRow]:
-    """For each tau (a fraction of k): the pairs voting keeps and their expected accuracy."""
-    k = max((len(t.keys) for t in tables), default=0)
+def tau_sweep(tables: Sequence[VoteTable], taus: Sequence[float] = DEFAULT_TAUS,
+              k: int | None = None) -> list[TauRow]:
+    """For each tau (a fraction of k): the pairs voting keeps and their expected accuracy.
+
+    Args:
+        tables: One vote table per problem.
+        taus: The thresholds to try.
+        k: The run's samples per problem: the threshold is tau * k votes, as pair building
+            uses it (extra samples drawn for unanimous problems do not raise the bar).
+            None: each problem's own number of votes.
+    """
+    shown = k or max((len(t.keys) for t in tables), default=0)
     scored = [(t, chosen_rejected_correct(t) if t.gold is not None else None) for t in tables]
     rng = random.Random(0)
     rows = []
     for tau in taus:
-        kept_scores = [score for t, score in scored if kept(t, tau * len(t.keys), rng)]
-        rows.append(TauRow(tau, tau * k, _summarise(len(kept_scores), [s for s in kept_scores if s is not None])))
+        kept_scores = [score for t, score in scored if kept(t, tau * (k or len(t.keys)), rng)]
+        rows.append(TauRow(tau, tau * shown, _summarise(len(kept_scores), [s for s in kept_scores if s is not None])))
     return rows
 
 

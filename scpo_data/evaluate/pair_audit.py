@@ -26,6 +26,7 @@ def audit_summary(
     answers: Sequence[AnswerRecord],
     pairs: Sequence[Pair],
     gold: Mapping[str, str | None],
+    k: int | None = None,
 ) -> dict[str, Any] | None:
     """The audit of one run, as plain JSON data; None when no problem has a gold key.
 
@@ -34,6 +35,8 @@ def audit_summary(
         answers: Every sample's answer record.
         pairs: The run's pairs (with correctness flags, see :mod:`scpo_data.generate.pairs`).
         gold: Canonical gold key per problem id.
+        k: The run's samples per problem, for the tau sweep's thresholds (see
+            :func:`scpo_data.evaluate.audit.tau_sweep`).
     """
     tables = vote_tables(problems, answers, dict(gold))
     labelled = [t for t in tables if t.gold is not None]
@@ -55,7 +58,7 @@ def audit_summary(
             {"tau": row.tau, "tau_votes": row.tau_votes, "pairs": row.accuracy.pairs,
              "with_gold": row.accuracy.with_gold, "chosen_accuracy": row.accuracy.chosen,
              "rejected_accuracy": row.accuracy.rejected, "gap": row.accuracy.gap}
-            for row in tau_sweep(tables)
+            for row in tau_sweep(tables, k=k)
         ],
     }
 

@@ -152,7 +152,7 @@ def finish_run(
         "skipped": dict(stats.skipped),
         "mean_weight": sum(p.weight for p in pairs) / len(pairs) if pairs else 0.0,
         "pairs_by_label": dict(stats.by_label),
-        "audit": audit_summary(problems, answers, pairs, gold),
+        "audit": audit_summary(problems, answers, pairs, gold, config.k),
         "cache": cache,
     }
     stats = get_domain(config.domain).run_stats(problems, answers, pairs)

@@ -19,7 +19,7 @@ from rich.console import Console
 from scpo_data.evaluate.run import REPORT_FILE
 from scpo_data.iterate.recipe import ARM_LABELS, Recipe
 from scpo_data.iterate.stats import paired_gain
-from scpo_data.records import write_json
+from scpo_data.records import MANIFEST_FILE, write_json
 
 #: How the summary names each arm's models (``ScPO M1``); M0's arm is ``base``.
 ARM_NAMES = {"scpo": "ScPO", "irpo": "IRPO", "semi": "Semi-sup."}
@@ -72,8 +72,9 @@ def tau_table(run: Path) -> list[dict[str, Any]]:
     within the top and bottom clusters, as :func:`scpo_data.evaluate.audit.tau_sweep` measures it)."""
     from scpo_data.evaluate.audit import load_vote_tables, tau_sweep
 
+    k = json.loads((run / MANIFEST_FILE).read_text(encoding="utf-8"))["config"]["k"]
     rows = []
-    for row in tau_sweep(load_vote_tables(run), TAU_TABLE):
+    for row in tau_sweep(load_vote_tables(run), TAU_TABLE, k):
         acc = row.accuracy
         rows.append({"tau": row.tau, "votes": row.tau_votes, "pairs": acc.pairs, "with_gold": acc.with_gold,
                      "chosen_accuracy": acc.chosen, "rejected_accuracy": acc.rejected, "gap": acc.gap})

@@ -80,11 +80,11 @@ def _inspect_run(path: Path, taus: Sequence[float]) -> Inspection:
     pairs = pl.read_parquet(path / PAIRS_FILE) if (path / PAIRS_FILE).is_file() else _dataset_pairs(path / "dataset")
     statuses = dict(pl.read_parquet(path / ANSWERS_FILE)["status"].value_counts().iter_rows())
     tables = load_vote_tables(path)
+    k = manifest.get("config", {}).get("k") or max((len(t.keys) for t in tables), default=0)
     return Inspection(
         path=path, kind="run", summary=card_summary(manifest),
         stages=stage_rows(manifest.get("counts", {}), pairs.height), statuses=statuses,
-        margins=margin_rows(pairs), k=max((len(t.keys) for t in tables), default=0),
-        accuracy=pair_accuracy(pairs), sweep=tau_sweep(tables, taus),
+        margins=margin_rows(pairs), k=k, accuracy=pair_accuracy(pairs), sweep=tau_sweep(tables, taus, k),
         sweep_note="every problem's votes; accuracy is the expected value over the random pick in a cluster",
         pairs=pairs,
     )
