@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from rich.console import Console
 
-from scpo_data.iterate.driver import RECIPE_FILE
+from scpo_data.iterate.driver import RECIPE_FILE, settings_agree
 from scpo_data.iterate.recipe import ARM_LABELS, load_recipe
 from scpo_data.iterate.steps import Step, eval_step, generate_step, train_step
 
@@ -36,7 +36,7 @@ def run_recipe(run: Path) -> Any:
     pinned = json.loads((run / RECIPE_FILE).read_text(encoding="utf-8"))
     recipe = load_recipe(pinned["name"], {"seed": pinned["seed"], "arms": pinned["arms"],
                                           "iterations": pinned["iterations"]})
-    if json.loads(json.dumps(recipe.to_dict())) != pinned:
+    if not settings_agree(pinned, json.loads(json.dumps(recipe.to_dict()))):
         raise SystemExit(f"{run}: its recipe.json differs from the shipped recipe {pinned['name']}")
     return recipe
 

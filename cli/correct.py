@@ -16,14 +16,20 @@ from scpo_data.cli.common import (
     BaseUrlOpt,
     BatchSizeOpt,
     ConcurrencyOpt,
+    CpusPerReplicaOpt,
     DomainModelOpt,
     DomainName,
     DtypeOpt,
+    EngineOpt,
+    GpusPerReplicaOpt,
     QuestionFieldOpt,
+    RayAddressOpt,
+    ReplicasOpt,
     SeedOpt,
     Backend,
     clean_errors,
     domain_defaults,
+    engine_options,
     err_console,
 )
 from scpo_data.correct.config import DEFAULT_ALPHA, CorrectConfig
@@ -86,12 +92,17 @@ def correct(
     dtype: DtypeOpt = "auto",
     resume: Annotated[
         bool,
-        typer.Option("--resume/--no-resume", help="Replay finished completions from OUT/cache.sqlite; "
-                     "--no-resume samples afresh."),
+        typer.Option("--resume/--no-resume", help="Replay finished completions from OUT/cache.sqlite "
+                     "(--engine ray: OUT/cache-shards/); --no-resume samples afresh."),
     ] = True,
     base_url: BaseUrlOpt = None,
     api_key_env: ApiKeyEnvOpt = "OPENAI_API_KEY",
     concurrency: ConcurrencyOpt = 8,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
+    replicas: ReplicasOpt = 1,
+    gpus_per_replica: GpusPerReplicaOpt = 0.0,
+    cpus_per_replica: CpusPerReplicaOpt = 1.0,
 ) -> None:
     """Sample two attempts per problem (SCoRe's self-correction setting) and write the traces.
 
@@ -125,6 +136,7 @@ def correct(
             dtype=dtype,
             resume=resume,
             options=BackendOptions(base_url=base_url, api_key_env=api_key_env, concurrency=concurrency),
+            engine=engine_options(engine, ray_address, replicas, gpus_per_replica, cpus_per_replica),
         )
         summary = run_correct(config, err_console)
         Console().print(metrics_table(summary.counts["self_correction"], "scpo-data correct"))

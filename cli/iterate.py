@@ -7,7 +7,17 @@ from typing import Annotated, Optional
 
 import typer
 
-from scpo_data.cli.common import Backend, clean_errors, err_console
+from scpo_data.cli.common import (
+    Backend,
+    CpusPerReplicaOpt,
+    EngineOpt,
+    GpusPerReplicaOpt,
+    RayAddressOpt,
+    ReplicasOpt,
+    clean_errors,
+    engine_options,
+    err_console,
+)
 
 
 def iterate(
@@ -39,6 +49,21 @@ def iterate(
     warmup: Annotated[
         bool, typer.Option("--warmup/--no-warmup", help="Warm M0 up as the recipe says, or use --model as M0.")
     ] = True,
+    processes: Annotated[
+        Optional[int], typer.Option("--processes", min=1, help="Train each step under accelerate launch with this "
+                                    "many processes (the recipe's per_device_train_batch_size is per process).",
+                                    show_default="the recipe's (1: in this process)")
+    ] = None,
+    accelerate_config: Annotated[
+        Optional[Path], typer.Option("--accelerate-config", help="An accelerate config file for the training steps "
+                                     "(e.g. examples/accelerate/fsdp.yaml); implies accelerate launch.",
+                                     show_default="the recipe's")
+    ] = None,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
+    replicas: ReplicasOpt = 1,
+    gpus_per_replica: GpusPerReplicaOpt = 0.0,
+    cpus_per_replica: CpusPerReplicaOpt = 1.0,
     out: Annotated[
         Optional[Path], typer.Option("--out", help="Output folder; run again with the same one to resume.",
                                      show_default="scpo-iterate/RECIPE-seedSEED")
@@ -50,6 +75,9 @@ def iterate(
     a labelled fraction, votes elsewhere). Each iteration samples a fresh slice of the pool,
     builds pairs at that iteration's tau, trains from M(t-1) (also the reference), one model per
     learning rate of the recipe, and keeps the (rate, epoch) best on dev greedy, then evaluates on test (greedy; maj@k on a subset).
+    --engine ray runs the sampling and evaluation steps on Ray replicas (the same samples).
+    --processes N / --accelerate-config FILE run each training step as accelerate launch
+    -m scpo_data train (data parallel, or FSDP / DeepSpeed as the config says).
     Writes OUT/summary.json, OUT/summary.md (the paper's Table 1 shape, the tau table)
     and OUT/accuracy.png. A killed run resumes where it stopped when run again.
     """
@@ -57,9 +85,11 @@ def iterate(
 
     overrides = {"model": model, "backend": backend, "problems": problems, "seed": seed, "iterations": iterations,
                  "arms": [a.strip() for a in arms.split(",") if a.strip()] if arms is not None else None,
-                 "warmup": None if warmup else False}
+                 "warmup": None if warmup else False, "processes": processes,
+                 "accelerate_config": str(accelerate_config) if accelerate_config is not None else None}
     with clean_errors():
         settings = load_recipe(recipe, overrides)
         folder = out or Path("scpo-iterate") / f"{settings.name}-seed{settings.seed}"
-        run_iterate(settings, folder, err_console)
+        engine_settings = engine_options(engine, ray_address, replicas, gpus_per_replica, cpus_per_replica)
+        run_iterate(settings, folder, err_console, engine_settings)
         typer.echo((folder / "summary.md").read_text(encoding="utf-8"))

@@ -36,10 +36,16 @@ SUMMARY_KEYS = (
 def train(
     data: Annotated[
         str, typer.Option("--data", help="Pairs: a run folder (RUN/dataset is used), a dataset folder, or a Hub id. "
-                     "--mode sft: a .jsonl/.parquet file or a dataset folder of {question, answer} records. "
+                     "--mode sft: a .jsonl/.parquet file or a dataset folder of {question, answer} records or "
+                     "prompt-completion conversations. "
                      "--mode score: problems with gold answers ('builtin', a .jsonl/.parquet/.csv file, hf:...).")
     ],
     out: Annotated[Path, typer.Option("--out", help="Folder for the trained model (loadable with --model OUT).")],
+    data_config: Annotated[
+        Optional[str], typer.Option("--data-config", help="The config of a dataset with several (load_dataset(DATA, "
+                                    "NAME)), e.g. a `scpo-data correct` run's star or pair_sft (--mode sft) or "
+                                    "preference (--mode dpo).", show_default="its only one")
+    ] = None,
     model: ModelOpt = "embedded",
     mode: TrainModeOpt = None,
     beta: Annotated[float | None, typer.Option("--beta", help="DPO temperature.", show_default="the mode's")] = None,
@@ -95,7 +101,9 @@ def train(
     --mode sft: supervised fine-tuning on {question, answer} records (GSM8K format,
     e.g. scpo-data puzzles arith): the gsm8k prompt of the question, then the worked
     solution, with the loss on the solution (lr 5e-5 cosine by default; any TRL
-    SFTConfig field in --config).
+    SFTConfig field in --config). Prompt-completion conversations are trained as they
+    are: SCoRe's offline baselines are `--data RUN --data-config star` (or pair_sft) on
+    a `scpo-data correct` run, and `--mode dpo --data-config preference`.
 
     --lora trains a LoRA adapter (rank --lora-r, --lora-alpha, on --lora-targets): the
     reference is the starting model (the policy with the adapter disabled, no second
@@ -132,7 +140,9 @@ def train(
         from scpo_data.train.trainer import RunOptions
 
         spec = LoraSpec(r=lora_r, alpha=lora_alpha, targets=lora_targets) if lora else None
-        options = RunOptions(lora=spec, merge=merge, resume=resume, announce=_say)
+        options = RunOptions(lora=spec, merge=merge, resume=resume, announce=_say, subset=data_config)
+        if mode == "score" and data_config is not None:
+            raise ScpoError("--data-config names a dataset config; --mode score reads problems, not a dataset")
         if mode != "score" and (stage is not None or domain is not None):
             raise ScpoError("--stage and --domain are --mode score options")
         if mode == "sft":

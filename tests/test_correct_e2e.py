@@ -111,3 +111,26 @@ def test_help_is_clean() -> None:
     for option in ("--problems", "--n", "--second-n", "--instruction-file", "--alpha", "--max-tokens", "--backend"):
         assert option in text
     assert "--self-correct" in " ".join(scpo("eval", "--help").stdout.replace("│", " ").split())
+
+
+@pytest.mark.parametrize(("mode", "config"), [("sft", "pair_sft"), ("sft", "star"), ("dpo", "preference")])
+def test_the_offline_baselines_train_on_their_config(run: Path, tmp_path: Path, mode: str, config: str) -> None:
+    options = tmp_path / "options.yaml"
+    options.write_text("max_steps: 1\n")
+    out = tmp_path / "model"
+    result = scpo("train", "--mode", mode, "--data", str(run), "--data-config", config, "--out", str(out),
+                  "--batch-size", "2", "--max-length", "256", "--config", str(options))
+    rows = json.loads((run / "manifest.json").read_text())["counts"]["configs"][config]
+    if rows:
+        assert result.returncode == 0, result.stderr[-3000:]
+        state = json.loads((out / "trainer_state.json").read_text())
+        assert state["global_step"] == 1
+        assert json.loads((out / "training.json").read_text())["data"] == str(run)
+    else:  # a config with no rows is refused in one line, before anything is written
+        assert_refused(result, "no records" if mode == "sft" else "no pairs", out)
+
+
+def test_an_unknown_config_is_one_line(run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    assert_refused(scpo("train", "--mode", "sft", "--data", str(run), "--data-config", "nope", "--out", str(out)),
+                   "nope", out)

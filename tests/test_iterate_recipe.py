@@ -90,3 +90,12 @@ def test_cli_refuses_a_bad_recipe_in_one_line_and_writes_nothing(tmp_path: Path)
     assert_refused(scpo("iterate", "--recipe", str(tmp_path / "missing.yaml"), "--out", str(out)),
                    "cannot read recipe", out)
     assert_refused(scpo("iterate", "--recipe", "no-such-recipe", "--out", str(out)), "unknown recipe", out)
+
+
+def test_a_run_pinned_before_a_setting_existed_still_resumes() -> None:
+    from scpo_data.iterate.driver import settings_agree
+
+    now = {"seed": 0, "train": {"epochs": 2, "processes": 1, "options": {"max_length": 256}}}
+    assert settings_agree({"seed": 0, "train": {"epochs": 2, "options": {"max_length": 256}}}, now)
+    assert not settings_agree({"seed": 0, "train": {"epochs": 3}}, now)
+    assert not settings_agree({"seed": 0, "gone": 1}, now)

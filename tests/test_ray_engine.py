@@ -120,6 +120,53 @@ def test_ray_run_matches_local_run(cluster: str, local_run: Path, tmp_path: Path
 
 
 @pytest.mark.slow
+def test_correct_on_ray_matches_the_local_run(cluster: str, tmp_path: Path) -> None:
+    args = ["correct", "--model", "embedded-arith", "--domain", "arith", "--count", "3", "--n", "2",
+            "--second-n", "2", "--max-tokens", "24", "--batch-size", "2"]
+    local = scpo_local(*args, "--out", str(tmp_path / "local"))
+    assert local.returncode == 0, local.stderr[-2000:]
+    result = scpo(*args, *RAY, "--ray-address", cluster, "--out", str(tmp_path / "ray"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    for name in ("problems.parquet", "traces.parquet"):
+        assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
+    assert shard_lines(tmp_path / "ray") and not (tmp_path / "ray" / "cache.sqlite").exists()
+    manifest = json.loads((tmp_path / "ray" / "manifest.json").read_text())
+    assert manifest["config"]["engine"]["engine"] == "ray"
+
+
+#: A one-iteration ScPO recipe small enough to run twice: no warm-up (M0 is the warmed model).
+SMALL_RECIPE = """
+model: embedded-arith
+arms: [scpo]
+iterations: 1
+tau: [0.25]
+problems: {source: arith, arith: {preset: easy}, pool_per_iteration: 3, dev: 2, test: 2}
+sampling: {k: 4, max_tokens: 24, batch_size: 4}
+train: {epochs: 1, learning_rate: 1.0e-5, per_device_train_batch_size: 2, max_length: 256}
+eval: {maj_n: 1, k: 2}
+"""
+
+
+@pytest.mark.slow
+def test_iterate_samples_and_evaluates_on_ray_as_locally(cluster: str, tmp_path: Path) -> None:
+    recipe = tmp_path / "small.yaml"
+    recipe.write_text(SMALL_RECIPE)
+    args = ["iterate", "--recipe", str(recipe), "--no-warmup"]
+    local = scpo_local(*args, "--out", str(tmp_path / "local"))
+    assert local.returncode == 0, local.stderr[-2000:]
+    result = scpo(*args, *RAY, "--ray-address", cluster, "--out", str(tmp_path / "ray"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    base = Path("base") / "iter1" / "run"
+    for name in (base / "samples.parquet", base / "pairs.parquet", Path("base/iter0/eval/test/results.parquet"),
+                 Path("base/iter0/eval/maj/results.parquet"), Path("base/iter0/eval/dev/results.parquet")):
+        assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
+    assert shard_lines(tmp_path / "ray" / base) and not (tmp_path / "ray" / base / "cache.sqlite").exists()
+    # the arm pairs M0's samples again: replayed from the shards copied in, none generated
+    arm = json.loads((tmp_path / "ray" / "scpo" / "iter1" / "run" / "manifest.json").read_text())
+    assert arm["counts"]["cache"]["completions_generated"] == 0
+
+
+@pytest.mark.slow
 def test_killed_replica_is_retried(cluster: str, local_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "ray"
     proc = start(out, cluster)

@@ -101,3 +101,13 @@ def test_unknown_yaml_option_is_an_error(tmp_path: Path) -> None:
     options.write_text("beta: 0.1\n")
     with pytest.raises(ScpoError, match="unknown training option"):
         build_sft_config(options)
+
+
+def test_prompt_completion_records_are_kept_as_they_are() -> None:
+    prompt = [{"role": "user", "content": "What is 2 + 2?"}, {"role": "assistant", "content": "5"},
+              {"role": "user", "content": "Check it."}]
+    completion = [{"role": "assistant", "content": "2 + 2 = 4\n#### 4"}]
+    [example] = sft_examples([{"prompt": prompt, "completion": completion, "r1": 0}])
+    assert example == {"prompt": prompt, "completion": completion}
+    with pytest.raises(ScpoError, match="record 1's completion is not a list"):
+        sft_examples([{"prompt": prompt, "completion": "2 + 2 = 4"}])

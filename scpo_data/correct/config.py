@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from scpo_data.backends import BackendOptions
-from scpo_data.config import GenerateConfig
+from scpo_data.config import EngineOptions, GenerateConfig
 
 #: SCoRe's weight of the progress bonus: the shaped reward is r2 + alpha * (r2 - r1).
 DEFAULT_ALPHA = 10.0
@@ -41,6 +41,7 @@ class CorrectConfig:
         dtype: Model dtype.
         resume: Replay finished completions from the run folder's request cache.
         options: Engine settings of the ``openai`` and ``vllm`` backends.
+        engine: Where the attempts are generated (this process, or replicas on a Ray cluster).
     """
 
     problems: str = "builtin"
@@ -65,6 +66,7 @@ class CorrectConfig:
     dtype: str = "auto"
     resume: bool = True
     options: BackendOptions = field(default_factory=BackendOptions)
+    engine: EngineOptions = field(default_factory=EngineOptions)
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration as a plain JSON-serialisable dict."""

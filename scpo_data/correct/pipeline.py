@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,9 +22,9 @@ from typing import Any
 from rich.console import Console
 
 from scpo_data import records as rec
-from scpo_data.backends import backend_model, get_backend
+from scpo_data.backends import backend_model
 from scpo_data.backends.base import SamplingParams
-from scpo_data.backends.cache import CachedBackend, cache_line, open_cache, resumable
+from scpo_data.backends.cache import cache_line, resumable
 from scpo_data.backends.models import ModelRef
 from scpo_data.correct.attempts import Attempts, sample_attempts
 from scpo_data.correct.config import CorrectConfig
@@ -32,6 +33,7 @@ from scpo_data.correct.labels import Label
 from scpo_data.correct.metrics import self_correction
 from scpo_data.correct.traces import TRACES_FILE, Trace, build_traces, write_traces
 from scpo_data.domains import get_domain
+from scpo_data.engines import open_backend
 from scpo_data.evaluate.scoring import rate
 from scpo_data.generate.pipeline import Timer
 from scpo_data.generate.pipeline import _seed_problems as seed_problems
@@ -62,15 +64,14 @@ def run_correct(config: CorrectConfig, console: Console | None = None) -> Correc
     with timer("load"):
         problems = seed_problems(config.problem_config())
         model = backend_model(config.backend, config.model)
-        engine = get_backend(config.backend, model, config.batch_size, config.dtype, config.options)
         out = Path(config.out)
-        backend = CachedBackend(engine, open_cache(out, config.resume), model)
-    rec.write_records(problems, rec.Problem, out / rec.PROBLEMS_FILE)
+        backend = open_backend(config.backend, model, config.batch_size, config.dtype, config.options, out,
+                               config.resume, config.engine)
     first = SamplingParams(config.n, config.temperature, config.top_p, config.max_tokens, config.seed)
     second = SamplingParams(config.second_n, config.temperature, config.top_p, config.max_tokens, config.seed + 1)
-    with resumable(backend.cache), timer("sampling"):
+    with closing(backend), resumable(backend.cache), timer("sampling"):
+        rec.write_records(problems, rec.Problem, out / rec.PROBLEMS_FILE)
         attempts = sample_attempts(backend, problems, first, second, config.instruction, console)
-    backend.cache.close()
     console.print(cache_line(backend.stats), highlight=False)
 
     with timer("rewards"):

@@ -28,6 +28,7 @@ from typing import Any
 
 from rich.console import Console
 
+from scpo_data.config import EngineOptions
 from scpo_data.errors import ScpoError
 from scpo_data.iterate.data import Splits, make_splits, semi_slice, write_jsonl
 from scpo_data.iterate.recipe import ARM_LABELS, Recipe, warmup_spec
@@ -48,8 +49,12 @@ class DataFiles:
     semi: tuple[Path, ...]
 
 
-def run_iterate(recipe: Recipe, out: Path, console: Console | None = None) -> dict[str, Any]:
+def run_iterate(recipe: Recipe, out: Path, console: Console | None = None,
+                engine: EngineOptions = EngineOptions()) -> dict[str, Any]:
     """Run (or resume) every arm and iteration of ``recipe`` into ``out`` and write the summary.
+
+    ``engine`` is where sampling and evaluation run (this process, or replicas on a Ray
+    cluster); it never changes what is generated, so it is not part of the pinned recipe.
 
     Everything that can be refused (the recipe's problems, the model, an ``out`` that holds
     another recipe's run) is checked before anything is written.
@@ -74,13 +79,13 @@ def run_iterate(recipe: Recipe, out: Path, console: Console | None = None) -> di
         m0 = str(warm_model(warm, console))
     else:
         m0 = recipe.model
-    evaluate(Step(recipe, console, "base", 0), out / "base" / "iter0", m0, files, dev=True)
+    evaluate(Step(recipe, console, "base", 0, engine), out / "base" / "iter0", m0, files, dev=True)
     models = {arm: m0 for arm in recipe.arms}
     shared = out / "base" / "iter1" / "run"
-    generate_step(Step(recipe, console, "base", 1), shared, m0, files.pool[0], "none")
+    generate_step(Step(recipe, console, "base", 1, engine), shared, m0, files.pool[0], "none")
     for t in range(1, recipe.iterations + 1):
         for arm in recipe.arms:
-            step, folder = Step(recipe, console, arm, t), out / arm / f"iter{t}"
+            step, folder = Step(recipe, console, arm, t, engine), out / arm / f"iter{t}"
             problems = (files.semi if arm == "semi" else files.pool)[t - 1]
             generate_step(step, folder / "run", models[arm], problems, ARM_LABELS[arm],
                           cache_from=shared if t == 1 else None)
@@ -111,13 +116,22 @@ def claim_folder(out: Path, recipe: Recipe) -> None:
     if out.exists() and not out.is_dir():
         raise ScpoError(f"--out {out} is a file; give a folder")
     if pinned.is_file():
-        if json.loads(pinned.read_text(encoding="utf-8")) != settings:
+        if not settings_agree(json.loads(pinned.read_text(encoding="utf-8")), settings):
             raise ScpoError(f"{out} holds an iterate run of other settings (see {pinned}); "
                             "give another --out, or the same recipe and flags to resume it")
         return
     from scpo_data.records import write_json
 
     write_json(settings, pinned)
+
+
+def settings_agree(pinned: Any, settings: Any) -> bool:
+    """Whether every setting a run's ``recipe.json`` pinned has the same value in ``settings``
+    (settings that recipes gained after the run was pinned are not compared, so an older
+    run still resumes)."""
+    if isinstance(pinned, dict) and isinstance(settings, dict):
+        return all(key in settings and settings_agree(value, settings[key]) for key, value in pinned.items())
+    return bool(pinned == settings)
 
 
 def write_data(folder: Path, splits: Splits, recipe: Recipe) -> DataFiles:

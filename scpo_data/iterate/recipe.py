@@ -21,7 +21,8 @@ A recipe is a shipped name (``laptop``, ``laptop-quick``, ``tiny``: the files in
       test: 500              # greedy on all of them
     sampling: {k: 8, temperature: 0.7, top_p: 0.9, max_tokens: 96, batch_size: 64, dtype: auto,
                extra_samples: 8, extra_temperature: 1.2}  # extra: more draws for unanimous problems
-    train: {epochs: 3, learning_rate: [1.0e-5, 5.0e-5], per_device_train_batch_size: 8, max_length: 256}
+    train: {epochs: 3, learning_rate: [1.0e-5, 5.0e-5], per_device_train_batch_size: 8, max_length: 256,
+            processes: 1, accelerate_config: null}   # processes > 1 or a config: accelerate launch
     eval: {maj_n: 200, k: 8}  # maj@k on the first maj_n test problems
     warmup: {...}             # optional: M0 = the model warmed up by SFT (scpo_data.train.warmup)
 
@@ -86,11 +87,20 @@ class SamplingSpec:
 @dataclass(frozen=True)
 class TrainSpec:
     """Epochs to try (a checkpoint after each), learning rates to try (a model each; the
-    (rate, epoch) best on dev is kept) and other ScPO trainer options."""
+    (rate, epoch) best on dev is kept), how training is launched (``processes`` > 1 or an
+    ``accelerate_config``: ``accelerate launch``; ``per_device_train_batch_size`` is then per
+    process) and other ScPO trainer options."""
 
     epochs: int = 3
     learning_rate: tuple[float, ...] = (5e-6,)
+    processes: int = 1
+    accelerate_config: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def launched(self) -> bool:
+        """Whether each training step runs under ``accelerate launch`` (a process group)."""
+        return self.processes > 1 or self.accelerate_config is not None
 
 
 @dataclass(frozen=True)
@@ -142,7 +152,8 @@ def load_recipe(spec: str, overrides: Mapping[str, Any] | None = None) -> Recipe
     Args:
         spec: A shipped recipe name (:func:`shipped_recipes`) or a YAML file.
         overrides: Top-level keys (``model``, ``backend``, ``seed``, ``arms``, ``iterations``),
-            ``problems`` (the source) and ``warmup`` (False drops the section); None values are ignored.
+            ``problems`` (the source), ``processes`` and ``accelerate_config`` (the ``train``
+            launch) and ``warmup`` (False drops the section); None values are ignored.
 
     Raises:
         ScpoError: A missing file, invalid YAML, an unknown key, a wrong type or a bad value.
@@ -176,6 +187,8 @@ def load_recipe(spec: str, overrides: Mapping[str, Any] | None = None) -> Recipe
                 values.pop("warmup", None)
         elif key == "problems":
             values["problems"] = {**(values.get("problems") or {}), "source": value}
+        elif key in ("processes", "accelerate_config"):
+            values["train"] = {**(values.get("train") or {}), key: value}
         else:
             values[key] = value
     recipe = _build(Recipe, values, label, "")
@@ -256,6 +269,9 @@ def check_recipe(recipe: Recipe, label: str = "recipe") -> None:
         ("sampling.extra_samples", recipe.sampling.extra_samples >= 0, "0 or more"),
         ("sampling.extra_temperature", recipe.sampling.extra_temperature > 0, "above 0"),
         ("train.epochs", recipe.train.epochs >= 1, "at least 1"),
+        ("train.processes", recipe.train.processes >= 1, "at least 1"),
+        ("train.accelerate_config", recipe.train.accelerate_config is None
+         or Path(recipe.train.accelerate_config).expanduser().is_file(), "an existing accelerate config file"),
         ("train.learning_rate", bool(recipe.train.learning_rate) and all(r > 0 for r in recipe.train.learning_rate)
          and len(set(recipe.train.learning_rate)) == len(recipe.train.learning_rate), "distinct rates above 0"),
         ("eval.maj_n", 1 <= recipe.eval.maj_n <= recipe.problems.test, "from 1 to problems.test"),
@@ -283,10 +299,13 @@ def _build(cls: type, values: Any, label: str, where: str) -> Any:
     if not isinstance(values, dict):
         raise ScpoError(f"{label}: {where.rstrip('.') or 'the recipe'} must be a mapping, "
                         f"got {type(values).__name__}")
-    if cls is TrainSpec:  # a flat mapping: epochs, then trainer options
+    if cls is TrainSpec:  # a flat mapping: the driver's keys, then trainer options
+        own = ("epochs", "learning_rate", "processes", "accelerate_config")
         values = {"epochs": values.get("epochs", TrainSpec.epochs),
                   "learning_rate": values.get("learning_rate", list(TrainSpec.learning_rate)),
-                  "options": {k: v for k, v in values.items() if k not in ("epochs", "learning_rate")}}
+                  "processes": values.get("processes", TrainSpec.processes),
+                  "accelerate_config": values.get("accelerate_config"),
+                  "options": {k: v for k, v in values.items() if k not in own}}
     hints = get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(map(str, values)) - names)

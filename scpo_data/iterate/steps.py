@@ -14,6 +14,7 @@ restarts from the step's starting model (its checkpoints are not resumable).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import shutil
@@ -26,6 +27,8 @@ from typing import Any
 from rich.console import Console
 
 from scpo_data.backends.cache import CACHE_FILE
+from scpo_data.config import EngineOptions
+from scpo_data.engines.shard_cache import SHARDS_DIR
 from scpo_data.evaluate.run import REPORT_FILE
 from scpo_data.iterate.data import ANSWER_FIELD, QUESTION_FIELD
 from scpo_data.iterate.recipe import ARM_MODES, Recipe
@@ -39,12 +42,14 @@ TRAINED_FILE = "trained.json"
 
 @dataclass(frozen=True)
 class Step:
-    """Where a step runs and how it is announced: ``arm`` and ``iteration`` of the model it serves."""
+    """Where a step runs and how it is announced: ``arm`` and ``iteration`` of the model it
+    serves, and the engine its sampling and evaluation run on."""
 
     recipe: Recipe
     console: Console
     arm: str
     iteration: int
+    engine: EngineOptions = EngineOptions()
 
     def say(self, stage: str, detail: str = "") -> None:
         """Print one progress line: arm, iteration, stage (and a detail)."""
@@ -86,7 +91,7 @@ def generate_step(step: Step, folder: Path, model: str, problems: Path, labels: 
         out=str(folder), question_field=QUESTION_FIELD, answer_field=ANSWER_FIELD,
         batch_size=sampling.batch_size, dtype=sampling.dtype, labels=labels,  # type: ignore[arg-type]
         extra_samples=sampling.extra_samples, extra_temperature=sampling.extra_temperature,
-    ), step.console)
+    ), step.console, step.engine)
     return _read(marker)
 
 
@@ -114,7 +119,7 @@ def eval_step(step: Step, folder: Path, model: str, data: Path, *, maj: bool,
     return run_eval(EvalConfig(
         data=str(data), domain=recipe.domain, model=model, backend=recipe.backend, max_tokens=sampling.max_tokens,
         seed=recipe.seed, out=str(folder), question_field=QUESTION_FIELD, answer_field=ANSWER_FIELD,
-        batch_size=sampling.batch_size, dtype=sampling.dtype, **shape,  # type: ignore[arg-type]
+        batch_size=sampling.batch_size, dtype=sampling.dtype, engine=step.engine, **shape,  # type: ignore[arg-type]
     ), step.console)
 
 
@@ -192,14 +197,19 @@ def sample_seed(recipe: Recipe, iteration: int) -> int:
 
 
 def seed_cache(source: Path, folder: Path) -> None:
-    """Copy ``source``'s request cache into ``folder`` unless it has its own."""
+    """Copy ``source``'s request cache (the local engine's file, the Ray engine's shards)
+    into ``folder`` unless it has its own."""
     if (source / CACHE_FILE).is_file() and not (folder / CACHE_FILE).exists():
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source / CACHE_FILE, folder / CACHE_FILE)
+    if (source / SHARDS_DIR).is_dir() and not (folder / SHARDS_DIR).exists():
+        shutil.copytree(source / SHARDS_DIR, folder / SHARDS_DIR)
 
 
 def _train(step: Step, run: Path, start: str, scratch: Path, rate: float) -> dict[str, Any]:
-    """One ``train_model`` call: the recipe's options plus what this step fixes.
+    """One training run: the recipe's options plus what this step fixes, in this process
+    (:func:`scpo_data.train.trainer.train_model`) or under ``accelerate launch``
+    (:func:`_launch`) when the recipe asks for several processes or an accelerate config.
 
     The trainer's log lines go to stderr with the progress (stdout is the summary's), and
     ``datasets``' progress bars are turned off: the step lines are the progress.
@@ -210,12 +220,59 @@ def _train(step: Step, run: Path, start: str, scratch: Path, rate: float) -> dic
     from scpo_data.train.trainer import train_model
 
     datasets.disable_progress_bars()
-    overrides = {**step.recipe.train.options, "output_dir": str(scratch), "mode": ARM_MODES[step.arm],
-                 "learning_rate": rate, "num_train_epochs": step.recipe.train.epochs, "save_strategy": "epoch",
-                 "save_only_model": True,
-                 "seed": step.recipe.seed, "report_to": "none", "disable_tqdm": True}
+    options = {**step.recipe.train.options, "save_strategy": "epoch", "save_only_model": True,
+               "seed": step.recipe.seed, "report_to": "none", "disable_tqdm": True}
+    if step.recipe.train.launched:
+        return _launch(step, run, start, scratch, rate, options)
+    overrides = {**options, "output_dir": str(scratch), "mode": ARM_MODES[step.arm], "learning_rate": rate,
+                 "num_train_epochs": step.recipe.train.epochs}
     with contextlib.redirect_stdout(sys.stderr):
         metrics = train_model(str(run), start, build_config(None, overrides))
+    return _numbers(metrics)
+
+
+def _launch(step: Step, run: Path, start: str, scratch: Path, rate: float, options: dict[str, Any]) -> dict[str, Any]:
+    """Run ``scpo-data train`` under ``accelerate launch`` (the recipe's ``processes`` and
+    ``accelerate_config``) and return the metrics its ``training.json`` records.
+
+    The options go to the command as a ``--config`` YAML file beside the scratch folder;
+    the launched processes' output is streamed to stderr.
+
+    Raises:
+        ScpoError: When the launched training fails (its last output lines are in the message).
+    """
+    import subprocess
+
+    import yaml
+
+    from scpo_data.errors import ScpoError
+    from scpo_data.train.trainer import TRAINING_FILE
+
+    spec = step.recipe.train
+    scratch.mkdir(parents=True, exist_ok=True)
+    config = scratch.with_name(scratch.name + ".options.yaml")
+    config.write_text(yaml.safe_dump(options), encoding="utf-8")
+    launcher = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(spec.processes)]
+    if spec.accelerate_config:
+        launcher += ["--config_file", str(Path(spec.accelerate_config).expanduser())]
+    command = [*launcher, "-m", "scpo_data", "train", "--data", str(run), "--model", start, "--out", str(scratch),
+               "--mode", ARM_MODES[step.arm], "--lr", f"{rate:g}", "--epochs", str(spec.epochs),
+               "--config", str(config), "--no-resume"]
+    last: collections.deque[str] = collections.deque(maxlen=3)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stderr.write(line)
+            if line.strip():
+                last.append(line.strip())
+    if process.returncode != 0:
+        raise ScpoError(f"accelerate launch of the {step.arm} training step failed (exit {process.returncode}): "
+                        + " | ".join(last))
+    return _numbers(json.loads((scratch / TRAINING_FILE).read_text(encoding="utf-8"))["metrics"])
+
+
+def _numbers(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The numeric entries of a metrics mapping."""
     return {key: value for key, value in metrics.items() if isinstance(value, (int, float))}
 
 

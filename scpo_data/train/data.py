@@ -32,11 +32,13 @@ def resolve_pairs_source(spec: str) -> str:
     return spec
 
 
-def load_pairs(spec: str) -> Any:
+def load_pairs(spec: str, subset: str | None = None) -> Any:
     """Load the ``train`` split of a pairs dataset and check it is a preference dataset.
 
     Args:
         spec: A run folder, a dataset folder, or a Hub dataset id (see :func:`resolve_pairs_source`).
+        subset: The dataset's config to load (``load_dataset(spec, subset)``), e.g. the
+            ``preference`` config of a ``scpo-data correct`` run; None: its only or default one.
 
     Returns:
         A ``datasets.Dataset`` with at least ``prompt``, ``chosen`` and ``rejected``.
@@ -45,16 +47,11 @@ def load_pairs(spec: str) -> Any:
         ScpoError: When the dataset cannot be loaded, has no ``train`` split or no rows,
             or lacks a required column.
     """
-    import datasets
-
     source = resolve_pairs_source(spec)
-    if _local_rows(source) == 0:
+    if local_rows(source, subset) == 0:
         raise ScpoError(f"{spec} has no pairs to train on (the run kept none; `scpo-data inspect` "
                         "shows the tau sweep)")
-    try:
-        dataset = datasets.load_dataset(source, split="train")
-    except (FileNotFoundError, ValueError, datasets.exceptions.DatasetNotFoundError) as exc:
-        raise ScpoError(f"cannot load pairs from {spec}: {str(exc).splitlines()[0]}") from exc
+    dataset = load_train_split(source, subset, f"pairs from {spec}")
     missing = [column for column in REQUIRED_COLUMNS if column not in dataset.column_names]
     if missing:
         raise ScpoError(f"{spec} is not a preference dataset: missing column(s) {', '.join(missing)}")
@@ -63,13 +60,36 @@ def load_pairs(spec: str) -> Any:
     return dataset
 
 
-def _local_rows(source: str) -> int | None:
-    """Rows in a local dataset folder's Parquet files (None for a Hub id or a folder without them).
+def load_train_split(source: str, subset: str | None, label: str) -> Any:
+    """``datasets.load_dataset(source, subset, split="train")`` with its errors as one-line ScpoErrors.
+
+    Args:
+        source: A dataset folder or a Hub dataset id.
+        subset: The config to load, or None.
+        label: How the user named the data (in messages).
+
+    Raises:
+        ScpoError: When the dataset, the config or the split cannot be loaded.
+    """
+    import datasets
+
+    try:
+        return datasets.load_dataset(source, subset, split="train")
+    except (FileNotFoundError, ValueError, datasets.exceptions.DatasetNotFoundError) as exc:
+        where = f"{label} (config {subset})" if subset else label
+        raise ScpoError(f"cannot load {where}: {str(exc).splitlines()[0]}") from exc
+
+
+def local_rows(source: str, subset: str | None = None) -> int | None:
+    """Rows in a local dataset folder's Parquet files, or in those of its config ``subset``
+    (``<subset>-*.parquet``, the layout ``scpo-data correct`` writes); None for a Hub id or a
+    folder without them.
 
     ``datasets`` cannot load a split of zero rows ("corresponds to no data"), so an
     empty run is recognised here, before loading.
     """
     import pyarrow.parquet as pq
 
-    files = sorted(Path(source).glob("**/*.parquet")) if Path(source).is_dir() else []
+    pattern = f"**/{subset}-*.parquet" if subset else "**/*.parquet"
+    files = sorted(Path(source).glob(pattern)) if Path(source).is_dir() else []
     return sum(pq.ParquetFile(f).metadata.num_rows for f in files) if files else None

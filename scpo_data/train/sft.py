@@ -7,6 +7,10 @@ conversational prompt-completion example::
     {"prompt": get_domain(domain).chat(question),                  # the exact generation prompt
      "completion": [{"role": "assistant", "content": answer}]}
 
+Records that already are conversational prompt-completion examples (``prompt`` and
+``completion`` lists of messages, such as the ``star`` and ``pair_sft`` configs of a
+``scpo-data correct`` run) are used as they are.
+
 so the model is trained on the very prompt ``generate`` and ``eval`` show it, through the
 tokenizer's chat template. The loss is on the completion only (the assistant turn and its
 end-of-turn token): the prompt is the same long instruction in every example, and
@@ -31,8 +35,9 @@ from scpo_data.train.config import apply_device_defaults, build_options
 from scpo_data.train.lora import LoraSpec, load_policy
 from scpo_data.train.trainer import RunOptions, train_and_save, training_info
 
-#: The record fields SFT reads.
+#: The record fields SFT reads: a question and its worked solution, or a conversational example.
 QUESTION, ANSWER = "question", "answer"
+PROMPT, COMPLETION = "prompt", "completion"
 
 
 @dataclass
@@ -79,24 +84,30 @@ def build_sft_config(config_file: str | Path | None = None, overrides: Mapping[s
     return build_options(SftConfig, config_file, overrides)
 
 
-def load_sft_records(spec: str | Path) -> list[dict[str, Any]]:
-    """Read SFT records: a ``.jsonl`` or ``.parquet`` file, or a dataset folder (its ``train`` split).
+def load_sft_records(spec: str | Path, subset: str | None = None) -> list[dict[str, Any]]:
+    """Read SFT records: a ``.jsonl`` or ``.parquet`` file, or a dataset or run folder (the
+    ``train`` split of its config ``subset``, or of its only config).
 
     Raises:
         ScpoError: When the source is missing or unreadable, or holds no records.
     """
+    from scpo_data.train.data import load_train_split, local_rows, resolve_pairs_source
+
     path = Path(spec).expanduser()
     suffix = path.suffix.lower()
     if not path.exists():
         raise ScpoError(f"--data {spec}: no such file or folder")
     if not path.is_dir() and suffix not in (".jsonl", ".parquet"):
         raise ScpoError(f"--data {spec}: use a .jsonl or .parquet file, or a dataset folder")
+    if subset is not None and not path.is_dir():
+        raise ScpoError(f"--data-config {subset}: --data {spec} is a file, not a dataset folder with configs")
+    if path.is_dir():
+        source = resolve_pairs_source(str(path))
+        if local_rows(source, subset) == 0:
+            raise ScpoError(f"{spec} holds no records to train on" + (f" in config {subset}" if subset else ""))
+        return [dict(row) for row in load_train_split(source, subset, f"records from {spec}")]
     try:
-        if path.is_dir():
-            import datasets
-
-            rows = [dict(row) for row in datasets.load_dataset(str(path), split="train")]
-        elif suffix == ".jsonl":
+        if suffix == ".jsonl":
             rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         else:
             import polars as pl
@@ -113,10 +124,12 @@ def sft_examples(records: Sequence[Mapping[str, Any]], domain: str = "gsm8k", la
     """Turn ``{question, answer}`` records into conversational prompt-completion examples.
 
     The prompt is ``get_domain(domain).chat(question)``, the completion the assistant's
-    worked solution (the record's ``answer``, stripped).
+    worked solution (the record's ``answer``, stripped). A record that already has
+    ``prompt`` and ``completion`` message lists keeps them (its other columns are dropped).
 
     Raises:
-        ScpoError: When a record has no question or no answer text (naming the first such record).
+        ScpoError: When a record has no question or no answer text (naming the first such
+            record), or its prompt or completion is not a list of messages.
     """
     from scpo_data.domains import get_domain
 
@@ -125,9 +138,14 @@ def sft_examples(records: Sequence[Mapping[str, Any]], domain: str = "gsm8k", la
     for number, record in enumerate(records, start=1):
         if not isinstance(record, Mapping):
             raise ScpoError(f"{label}: record {number} is not an object")
+        if PROMPT in record and COMPLETION in record:
+            examples.append({name: _messages(record[name], f"{label}: record {number}'s {name}")
+                             for name in (PROMPT, COMPLETION)})
+            continue
         missing = [name for name in (QUESTION, ANSWER) if not str(record.get(name) or "").strip()]
         if missing:
-            raise ScpoError(f"{label}: record {number} has no {' and no '.join(missing)} (SFT needs both)")
+            raise ScpoError(f"{label}: record {number} has no {' and no '.join(missing)} (SFT needs both, "
+                            "or prompt and completion messages)")
         examples.append({
             "prompt": chat(str(record[QUESTION])),
             "completion": [{"role": "assistant", "content": str(record[ANSWER]).strip()}],
@@ -135,8 +153,18 @@ def sft_examples(records: Sequence[Mapping[str, Any]], domain: str = "gsm8k", la
     return examples
 
 
+def _messages(value: Any, label: str) -> list[dict[str, str]]:
+    """``value`` as a non-empty list of ``{role, content}`` messages (ScpoError otherwise)."""
+    items = list(value) if isinstance(value, (list, tuple)) or hasattr(value, "tolist") else None
+    if not items or not all(isinstance(m, Mapping) and isinstance(m.get("role"), str)
+                            and isinstance(m.get("content"), str) for m in items):
+        raise ScpoError(f"{label} is not a list of {{role, content}} messages")
+    return [{"role": m["role"], "content": m["content"]} for m in items]
+
+
 def build_sft_trainer(
-    data: str | Path | Sequence[Mapping[str, Any]], model: str, config: SftConfig, lora: LoraSpec | None = None
+    data: str | Path | Sequence[Mapping[str, Any]], model: str, config: SftConfig, lora: LoraSpec | None = None,
+    subset: str | None = None,
 ) -> Any:
     """A ready TRL ``SFTTrainer`` for ``model`` on the worked solutions in ``data``.
 
@@ -149,6 +177,7 @@ def build_sft_trainer(
         model: ``embedded``, ``embedded-arith``, a local model or adapter folder, or a Hub model id.
         config: The training configuration.
         lora: Train a LoRA adapter of this shape (see :func:`scpo_data.train.lora.load_policy`); None: every weight.
+        subset: The config of a dataset folder to read (see :func:`load_sft_records`).
 
     Raises:
         ScpoError: When the data or the model cannot be loaded, or a record lacks a question or answer.
@@ -157,7 +186,7 @@ def build_sft_trainer(
     from trl import SFTTrainer
 
     label = str(data) if isinstance(data, (str, Path)) else "data"
-    records = load_sft_records(data) if isinstance(data, (str, Path)) else data
+    records = load_sft_records(data, subset) if isinstance(data, (str, Path)) else data
     examples = datasets.Dataset.from_list(sft_examples(records, config.domain, label))
     policy, tokenizer, peft_config = load_policy(model, lora, device="cpu" if config.use_cpu else None)
     return SFTTrainer(policy, args=config, train_dataset=examples, processing_class=tokenizer,
@@ -194,7 +223,7 @@ def train_sft(
     from scpo_data.backends.models import resolve_model
 
     with _datasets_quiet(on_step is not None):
-        trainer = build_sft_trainer(data, model, config, options.lora)
+        trainer = build_sft_trainer(data, model, config, options.lora, options.subset)
     if on_step is not None:
         trainer.remove_callback(ProgressCallback)
         trainer.remove_callback(PrinterCallback)

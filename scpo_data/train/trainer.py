@@ -47,12 +47,15 @@ class RunOptions:
         resume: Continue from the output folder's last checkpoint (:func:`last_checkpoint`) when there is
             one and the checkpoints hold the optimizer state (not ``save_only_model``).
         announce: Called on the main process with a one-line message when training resumes.
+        subset: The config of a dataset folder or Hub dataset to train on (``--data-config``),
+            e.g. ``star`` or ``preference`` of a ``scpo-data correct`` run; None: its only one.
     """
 
     lora: LoraSpec | None = None
     merge: bool = False
     resume: bool = False
     announce: Callable[[str], None] | None = None
+    subset: str | None = None
 
     def __post_init__(self) -> None:
         """Refuse ``merge`` without ``lora`` (ScpoError), before anything loads or is written."""
@@ -292,7 +295,7 @@ def train_model(
     from scpo_data.backends.models import resolve_model
     from scpo_data.train.data import load_pairs
 
-    pairs = load_pairs(data)
+    pairs = load_pairs(data, options.subset)
     if config.use_weights and WEIGHT not in pairs.column_names:
         logger.warning("%s has no %r column: training with w = 1", data, WEIGHT)
     policy, tokenizer, peft_config = load_policy(model, options.lora, device="cpu" if config.use_cpu else None)
