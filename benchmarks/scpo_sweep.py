@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 import yaml
 from rich.console import Console
 
-from scpo_data.iterate.driver import RECIPE_FILE, settings_agree
+from scpo_data.iterate.driver import RECIPE_FILE
 from scpo_data.iterate.recipe import ARM_LABELS, load_recipe
 from scpo_data.iterate.steps import Step, eval_step, generate_step, train_step
 
@@ -32,13 +33,15 @@ VARIANT_KEYS = {"arm", "tau", "extra_samples", "learning_rate", "epochs", "optio
 
 
 def run_recipe(run: Path) -> Any:
-    """The shipped recipe the run pinned (``recipe.json``), checked to match it."""
+    """The recipe the run pinned (``recipe.json``), rebuilt through :func:`load_recipe`'s checks."""
     pinned = json.loads((run / RECIPE_FILE).read_text(encoding="utf-8"))
-    recipe = load_recipe(pinned["name"], {"seed": pinned["seed"], "arms": pinned["arms"],
-                                          "iterations": pinned["iterations"]})
-    if not settings_agree(pinned, json.loads(json.dumps(recipe.to_dict()))):
-        raise SystemExit(f"{run}: its recipe.json differs from the shipped recipe {pinned['name']}")
-    return recipe
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{pinned.pop('name')}.yaml"
+        train = dict(pinned["train"])
+        options = train.pop("options", {})
+        pinned["train"] = {key: value for key, value in {**train, **options}.items() if value is not None}
+        path.write_text(yaml.safe_dump(pinned), encoding="utf-8")
+        return load_recipe(str(path))
 
 
 def variant_recipe(base: Any, variant: dict[str, Any]) -> Any:
@@ -75,7 +78,7 @@ def run_variant(base: Any, run: Path, out: Path, variant: dict[str, Any], consol
             "chosen_correct": audit.get("chosen_accuracy"), "rejected_correct": audit.get("rejected_accuracy"),
             "dev_grid": selection.get("dev_grid", {}), "learning_rate": selection.get("learning_rate"),
             "epochs": selection.get("epochs"), "model": selection.get("path"),
-            "seconds": round(time.perf_counter() - started, 1)}
+            "seconds": selection.get("train_seconds", round(time.perf_counter() - started, 1))}
 
 
 def _m0(run: Path) -> Path:
@@ -94,7 +97,7 @@ def write_report(rows: list[dict[str, Any]], run: Path, path: Path) -> None:
     """A markdown table of every variant (dev only), M0 first."""
     lines = [f"# ScPO settings chosen on dev ({run.name}: M0's pool-1 samples, dev greedy on the run's dev split)", "",
              "| Variant | Arm | tau | Extra samples | Loss options | Pairs | Chosen right | Rejected right "
-             "| Dev greedy per (lr: epochs) | Best | Minutes |",
+             "| Dev greedy per (lr: epochs) | Best | Train minutes |",
              "|---|---|---:|---:|---|---:|---:|---:|---|---:|---:|",
              f"| M0 | - | | | | | | | | {m0_dev(run):.1%} | |"]
     for row in rows:
@@ -116,6 +119,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="where the variants' folders go")
     parser.add_argument("--report", type=Path, required=True, help="the markdown table to write")
     parser.add_argument("--only", nargs="*", help="run only these variants")
+    parser.add_argument("--test", metavar="NAME", help="afterwards, evaluate variant NAME (or 'best': the scpo "
+                        "variant best on dev) once on the run's test split, greedy, against M0")
     args = parser.parse_args()
     console = Console(stderr=True)
     base = run_recipe(args.run)
@@ -127,7 +132,35 @@ def main() -> None:
         rows.append(run_variant(base, args.run, args.out, variant, console))
         (args.out / "sweep.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
         write_report(rows, args.run, args.report)
+    if args.test:
+        line = test_once(base, args.run, args.out, pick(rows, args.test), console)
+        with args.report.open("a", encoding="utf-8") as report:
+            report.write(f"\n{line}\n")
     print(args.report.read_text(encoding="utf-8"))
+
+
+def pick(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    """The row named ``name``, or (``best``) the scpo row with the highest dev greedy (the first on a tie)."""
+    if name != "best":
+        return next(row for row in rows if row["name"] == name)
+    scpo = [row for row in rows if row["arm"] == "scpo"]
+    return max(scpo, key=lambda row: max(s for scores in row["dev_grid"].values() for s in scores))
+
+
+def test_once(base: Any, run: Path, out: Path, row: dict[str, Any], console: Console) -> str:
+    """Greedy test accuracy of ``row``'s kept model and its paired gain over M0 (95% CI), as one line."""
+    from scpo_data.iterate.report import greedy_by_problem
+    from scpo_data.iterate.stats import paired_gain
+
+    step = Step(variant_recipe(base, {"name": row["name"]}), console, row["arm"], 1)
+    eval_step(step, out / row["name"] / "eval" / "test", row["model"], run / "data" / "test.jsonl", maj=False)
+    new = greedy_by_problem(out / row["name"] / "eval" / "test")
+    m0 = greedy_by_problem(run / "base" / "iter0" / "eval" / "test")
+    gain = paired_gain(new, m0)
+    return (f"Test, once, for the variant chosen on dev ({row['name']}, lr {row['learning_rate']:g}, epoch "
+            f"{row['epochs']}): greedy {sum(new.values()) / len(new):.1%} on {len(new)} problems vs M0 "
+            f"{sum(m0.values()) / len(m0):.1%}; gain {100 * gain.mean:+.1f} [{100 * gain.low:+.1f}, "
+            f"{100 * gain.high:+.1f}] (95% CI, paired bootstrap).")
 
 
 if __name__ == "__main__":

@@ -18,14 +18,14 @@ def test_shipped_recipes_load_and_fix_every_setting() -> None:
         recipe = load_recipe(name)
         assert recipe.name == name and recipe.iterations >= 1 and recipe.arms
     laptop = load_recipe("laptop")
-    assert laptop.tau == (0.5, 0.7) and laptop.problems.test >= 500 and laptop.eval.maj_n >= 200
+    assert laptop.tau == (0.7,) and laptop.problems.test >= 500 and laptop.eval.maj_n >= 200
     assert set(laptop.arms) == {"scpo", "irpo", "semi"}
-    assert len(laptop.train.learning_rate) >= 2 and laptop.sampling.extra_samples == 8
+    assert laptop.train.learning_rate == (5e-6,) and laptop.sampling.extra_samples == 8
 
 
 def test_one_learning_rate_or_a_list() -> None:
     assert load_recipe("laptop-quick").train.learning_rate == (1e-5,)
-    assert load_recipe("laptop").train.learning_rate == (1e-5, 5e-5)
+    assert load_recipe("tiny").train.learning_rate == (1e-5, 3e-5)
 
 
 def test_flags_override_the_recipe() -> None:

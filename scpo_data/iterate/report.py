@@ -42,7 +42,7 @@ def write_summary(recipe: Recipe, out: Path, m0: str, console: Console | None = 
     Returns:
         The summary: ``recipe``, ``models`` and ``tau_table``.
     """
-    base_test = _greedy(out / "base" / "iter0" / "eval" / "test")
+    base_test = greedy_by_problem(out / "base" / "iter0" / "eval" / "test")
     models = [_entry("M0", "base", 0, m0, out / "base" / "iter0", base_test, _dev(out / "base" / "iter0"))]
     for arm in recipe.arms:
         previous = models[0]
@@ -148,7 +148,7 @@ def accuracy_plot(models: list[dict[str, Any]], path: Path) -> Path:
 def _entry(name: str, arm: str, iteration: int, path: str, folder: Path, base_test: dict[str, bool],
            dev: dict[str, Any]) -> dict[str, Any]:
     """One model's line: test accuracy (greedy on all, maj@k on the subset) and the gain over M0."""
-    test = _greedy(folder / "eval" / "test")
+    test = greedy_by_problem(folder / "eval" / "test")
     maj = json.loads((folder / "eval" / "maj" / REPORT_FILE).read_text(encoding="utf-8"))["overall"]
     gain = paired_gain(test, base_test)
     return {"name": name, "arm": arm, "iteration": iteration, "path": path,
@@ -158,7 +158,7 @@ def _entry(name: str, arm: str, iteration: int, path: str, folder: Path, base_te
             "dev": dev}
 
 
-def _greedy(folder: Path) -> dict[str, bool]:
+def greedy_by_problem(folder: Path) -> dict[str, bool]:
     """Greedy correctness per problem id from an eval folder's ``results.parquet``."""
     frame = pl.read_parquet(folder / "results.parquet", columns=["problem_id", "greedy_correct"])
     return dict(zip(frame["problem_id"].to_list(), frame["greedy_correct"].to_list(), strict=True))
