@@ -239,6 +239,25 @@ def test_cli_stage_two_trains_and_the_model_reloads(tmp_path: Path) -> None:
     load_model(resolve_model(str(out)), device="cpu")
 
 
+def test_cli_lora_trains_an_adapter_that_generate_loads(tmp_path: Path) -> None:
+    options = tmp_path / "score.yaml"
+    options.write_text("max_steps: 1\nnum_generations: 2\nmax_completion_length: 12\nlogging_steps: 1\n"
+                       "bf16: false\nsave_strategy: 'no'\n")
+    out = tmp_path / "adapter"
+    result = CliRunner().invoke(app, ["train", "--mode", "score", "--stage", "1", "--lora", "--lora-r", "4",
+                                      "--data", str(write_problems(tmp_path / "p.jsonl", 2)), "--model", "embedded",
+                                      "--domain", "arith", "--out", str(out), "--batch-size", "2",
+                                      "--config", str(options)])
+    assert result.exit_code == 0, result.output
+    assert (out / "adapter_model.safetensors").is_file() and not (out / "model.safetensors").exists()
+    record = json.loads((out / "training.json").read_text())
+    assert record["mode"] == "score" and record["lora"]["r"] == 4
+    from scpo_data.backends.models import load_model, resolve_model
+
+    model, _ = load_model(resolve_model(str(out)), device="cpu")
+    assert model.num_parameters() > 100_000_000  # the base with the adapter applied
+
+
 @pytest.mark.parametrize("args,message", [
     (["--stage", "1"], "--mode score options"),
     (["--mode", "score", "--max-length", "64"], "max_completion_length"),
