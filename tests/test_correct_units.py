@@ -210,7 +210,7 @@ def _run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, gold: bool, **override
     source.write_text("".join(json.dumps({"id": p.problem_id, "question": p.question, **({"answer": p.gold} if gold else {})}) + "\n"
                               for p in problems()))
     monkeypatch.setattr(pipeline, "backend_model", lambda backend, spec: ModelRef(spec, "", "scripted", "0" * 64))
-    monkeypatch.setattr(pipeline, "get_backend", lambda *args: Scripted(script_reply))
+    monkeypatch.setattr(engines, "get_backend", lambda *args: Scripted(script_reply))
     settings: dict = {"n": 3, "second_n": 2, **overrides}
     config = CorrectConfig(problems=str(source), domain="arith", model="scripted", out=str(tmp_path / "run"),
                            **settings)
