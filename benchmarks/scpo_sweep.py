@@ -102,7 +102,7 @@ def write_report(rows: list[dict[str, Any]], run: Path, path: Path) -> None:
              f"| M0 | - | | | | | | | | {m0_dev(run):.1%} | |"]
     for row in rows:
         grid = "; ".join(f"{rate}: " + ", ".join(f"{s:.1%}" for s in scores) for rate, scores in row["dev_grid"].items())
-        best = max((s for scores in row["dev_grid"].values() for s in scores), default=None)
+        best = best_dev(row)
         pct = (lambda v: "" if v is None else f"{v:.1%}")
         lines.append(f"| {row['name']} | {row['arm']} | {row['tau']:g}k | {row['extra_samples']} | "
                      f"{json.dumps(row['options']) if row['options'] else '-'} | {row['pairs']} | "
@@ -144,7 +144,12 @@ def pick(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
     if name != "best":
         return next(row for row in rows if row["name"] == name)
     scpo = [row for row in rows if row["arm"] == "scpo"]
-    return max(scpo, key=lambda row: max(s for scores in row["dev_grid"].values() for s in scores))
+    return max(scpo, key=lambda row: best_dev(row) or 0.0)
+
+
+def best_dev(row: dict[str, Any]) -> float | None:
+    """A variant's best dev greedy accuracy over its (rate, epoch) grid (None: it trained nothing)."""
+    return max((s for scores in row["dev_grid"].values() for s in scores), default=None)
 
 
 def test_once(base: Any, run: Path, out: Path, row: dict[str, Any], console: Console) -> str:

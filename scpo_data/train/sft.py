@@ -7,14 +7,14 @@ conversational prompt-completion example::
     {"prompt": get_domain(domain).chat(question),                  # the exact generation prompt
      "completion": [{"role": "assistant", "content": answer}]}
 
-Records that already are conversational prompt-completion examples (``prompt`` and
-``completion`` lists of messages, such as the ``star`` and ``pair_sft`` configs of a
-``scpo-data correct`` run) are used as they are.
-
 so the model is trained on the very prompt ``generate`` and ``eval`` show it, through the
 tokenizer's chat template. The loss is on the completion only (the assistant turn and its
 end-of-turn token): the prompt is the same long instruction in every example, and
 learning it teaches nothing that sampling uses.
+
+Records that already are conversational prompt-completion examples (``prompt`` and
+``completion`` lists of messages, such as the ``star`` and ``pair_sft`` configs of a
+``scpo-data correct`` run) are used as they are.
 """
 
 from __future__ import annotations
