@@ -73,6 +73,10 @@ ApiKeyEnvOpt = Annotated[
 ConcurrencyOpt = Annotated[
     int, typer.Option("--concurrency", min=1, help="openai: requests in flight at once.")
 ]
+ShardOpt = Annotated[
+    Optional[str], typer.Option("--shard", help="I/N: process only shard I (0-based) of N, for a Slurm "
+                                "array or several machines; join the folders with scpo-data merge.")
+]
 EngineOpt = Annotated[
     EngineName,
     typer.Option("--engine", help="Where samples are generated: local (this process) or ray (--replicas copies "

@@ -26,6 +26,7 @@ from scpo_data.cli.common import (
     RayAddressOpt,
     ReplicasOpt,
     SeedOpt,
+    ShardOpt,
     Backend,
     clean_errors,
     domain_defaults,
@@ -37,6 +38,7 @@ from scpo_data.correct.pipeline import CorrectSummary, run_correct
 from scpo_data.correct.report import metrics_table
 from scpo_data.domains import get_domain
 from scpo_data.errors import ScpoError
+from scpo_data.generate.shards import parse_shard
 
 #: The longest correction instruction ``--instruction-file`` accepts (characters).
 MAX_INSTRUCTION = 4000
@@ -103,6 +105,7 @@ def correct(
     replicas: ReplicasOpt = 1,
     gpus_per_replica: GpusPerReplicaOpt = 0.0,
     cpus_per_replica: CpusPerReplicaOpt = 1.0,
+    shard: ShardOpt = None,
 ) -> None:
     """Sample two attempts per problem (SCoRe's self-correction setting) and write the traces.
 
@@ -111,6 +114,8 @@ def correct(
     gold (or the first attempts' majority answer). The run folder gets traces.parquet,
     manifest.json (counts.self_correction: Acc@t1, Acc@t2, delta, i->c, c->i with 95%
     intervals) and dataset/ with the configs traces, star, pair_sft and preference.
+    With --shard I/N only generate's shard I of the problems is answered; scpo-data merge
+    joins the N folders.
     """
     with clean_errors():
         spec = get_domain(domain)
@@ -137,6 +142,7 @@ def correct(
             resume=resume,
             options=BackendOptions(base_url=base_url, api_key_env=api_key_env, concurrency=concurrency),
             engine=engine_options(engine, ray_address, replicas, gpus_per_replica, cpus_per_replica),
+            shard=parse_shard(shard) if shard else None,
         )
         summary = run_correct(config, err_console)
         Console().print(metrics_table(summary.counts["self_correction"], "scpo-data correct"))

@@ -21,6 +21,7 @@ from scpo_data.cli.common import (
     DomainModelOpt,
     QuestionFieldOpt,
     SeedOpt,
+    ShardOpt,
     Backend,
     clean_errors,
     domain_defaults,
@@ -136,10 +137,7 @@ def generate(
     replicas: ReplicasOpt = 1,
     gpus_per_replica: GpusPerReplicaOpt = 0.0,
     cpus_per_replica: CpusPerReplicaOpt = 1.0,
-    shard: Annotated[
-        Optional[str], typer.Option("--shard", help="I/N: process only shard I (0-based) of N, for a Slurm "
-                                    "array or several machines; join the folders with scpo-data merge.")
-    ] = None,
+    shard: ShardOpt = None,
 ) -> None:
     """Sample k answers per problem, vote, and write weighted ScPO preference pairs.
 

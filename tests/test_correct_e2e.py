@@ -134,3 +134,32 @@ def test_an_unknown_config_is_one_line(run: Path, tmp_path: Path) -> None:
     out = tmp_path / "o"
     assert_refused(scpo("train", "--mode", "sft", "--data", str(run), "--data-config", "nope", "--out", str(out)),
                    "nope", out)
+
+
+def test_shards_of_the_real_model_merge_into_one_run(tmp_path: Path) -> None:
+    shards = [tmp_path / f"shard{i}" for i in range(2)]
+    for i, folder in enumerate(shards):
+        result = scpo("correct", *SMALL, "--shard", f"{i}/2", "--out", str(folder))
+        assert result.returncode == 0, result.stderr[-3000:]
+    parts = [pl.read_parquet(folder / "traces.parquet") for folder in shards]
+    assert all(part.height for part in parts) and sum(part.height for part in parts) == 16
+    merged = tmp_path / "merged"
+    result = scpo("merge", *map(str, shards), "--out", str(merged))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "merged 2 correction shards: 4 problems, 16 traces" in result.stderr
+    assert pl.read_parquet(merged / "traces.parquet").equals(pl.concat(parts))
+    counts = json.loads((merged / "manifest.json").read_text())["counts"]
+    shard_counts = [json.loads((folder / "manifest.json").read_text())["counts"] for folder in shards]
+    assert counts["tokens"] == sum(c["tokens"] for c in shard_counts) and counts["first_attempts"] == 8
+    assert counts["self_correction"]["accuracy_t1"] == pytest.approx(pl.concat(parts)["r1"].mean())
+    assert counts["configs"]["traces"] == 16
+    assert datasets.load_dataset(str(merged / "dataset"), "traces", split="train").num_rows == 16
+    shown = scpo("inspect", str(merged))
+    assert shown.returncode == 0 and "Accuracy@t1" in shown.stdout
+
+
+def test_merge_of_one_correction_shard_is_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "shard0"
+    assert scpo("correct", *SMALL, "--limit", "2", "--shard", "0/3", "--out", str(folder)).returncode == 0
+    merged = tmp_path / "merged"
+    assert_refused(scpo("merge", str(folder), "--out", str(merged)), "missing shard(s) 1/3, 2/3", merged)

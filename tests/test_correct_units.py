@@ -25,6 +25,7 @@ from scpo_data.correct.config import CorrectConfig
 from scpo_data.correct.datasets import CONFIGS, SCHEMAS
 from scpo_data.correct.edit import edit_distance, edit_ratio
 from scpo_data.correct.labels import Label, reward, reward_labels, shaped_reward
+from scpo_data.correct.merge import merge_corrections
 from scpo_data.correct.metrics import metric_rows, self_correction, wilson
 from scpo_data.correct.pipeline import run_correct
 from scpo_data.correct.traces import Trace
@@ -33,6 +34,7 @@ from scpo_data import engines
 from scpo_data.evaluate import run as evaluate
 from scpo_data.evaluate.run import EvalConfig
 from scpo_data.evaluate.self_correct import run_self_correct_eval
+from scpo_data.errors import ScpoError
 from scpo_data.records import AnswerRecord, Message, Problem
 
 
@@ -205,17 +207,18 @@ def test_attempt_2_sees_the_question_attempt_1_and_the_instruction() -> None:
 # --- the whole run on the scripted backend ----------------------------------------------------
 
 
-def _run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, gold: bool, **overrides: object) -> dict:
+def _run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, gold: bool, name: str = "run",
+         reply: Callable[[list[Message], int], str] = script_reply, **overrides: object) -> dict:
     source = tmp_path / "problems.jsonl"
     source.write_text("".join(json.dumps({"id": p.problem_id, "question": p.question, **({"answer": p.gold} if gold else {})}) + "\n"
                               for p in problems()))
     monkeypatch.setattr(pipeline, "backend_model", lambda backend, spec: ModelRef(spec, "", "scripted", "0" * 64))
-    monkeypatch.setattr(engines, "get_backend", lambda *args: Scripted(script_reply))
+    monkeypatch.setattr(engines, "get_backend", lambda *args: Scripted(reply))
     settings: dict = {"n": 3, "second_n": 2, **overrides}
-    config = CorrectConfig(problems=str(source), domain="arith", model="scripted", out=str(tmp_path / "run"),
+    config = CorrectConfig(problems=str(source), domain="arith", model="scripted", out=str(tmp_path / name),
                            **settings)
     run_correct(config)
-    return json.loads((tmp_path / "run" / "manifest.json").read_text())
+    return json.loads((tmp_path / name / "manifest.json").read_text())
 
 
 def test_a_gold_run_writes_traces_metrics_and_four_configs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -315,3 +318,61 @@ def test_eval_self_correct_is_greedy_and_scores_gold_only(monkeypatch: pytest.Mo
     assert (sc["accuracy_t1"], sc["accuracy_t2"]) == (pytest.approx(2 / 3), pytest.approx(1 / 3))
     assert sc["delta_c_to_i"] == pytest.approx(1 / 3) and sc["delta_i_to_c"] == 0.0
     assert (tmp_path / "ev" / "traces.parquet").is_file() and (tmp_path / "ev" / "report.json").is_file()
+
+
+# --- shards and merge ------------------------------------------------------------------
+
+
+def _rows(folder: Path, name: str) -> list[str]:
+    """A config's rows as sorted JSON lines (row order aside)."""
+    files = sorted((folder / "dataset" / "data").glob(f"{name}-*.parquet"))
+    return sorted(json.dumps(row, sort_keys=True) for row in pl.read_parquet(files[0]).to_dicts())
+
+
+def drawn_reply(messages: list[Message], j: int) -> str:
+    """Right on even first draws and on second draws 0 and 1, in texts that tell the draws
+    apart, so that every random pick of ``pair_sft`` and ``preference`` has two options."""
+    gold = int(next(g for q, (g, _, _) in SCRIPT.items() if q in messages[0]["content"]))
+    right = j % 2 == 0 if len(messages) == 1 else j < 2
+    return f"Draw {j} of {len(messages)}.\n#### {gold if right else gold + 1}"
+
+
+@pytest.mark.parametrize("gold", [True, False])
+def test_merged_shards_equal_the_unsharded_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, gold: bool) -> None:
+    settings = {"reply": drawn_reply, "n": 4, "second_n": 3}
+    whole = _run(monkeypatch, tmp_path, gold=gold, **settings)
+    shards = [_run(monkeypatch, tmp_path, gold=gold, name=f"shard{i}", shard=(i, 2), **settings) for i in (1, 0)]
+    assert whole["counts"]["configs"]["pair_sft"] and whole["counts"]["configs"]["preference"]
+    assert sorted(m["counts"]["problems"] for m in shards) == [1, 2]  # the split is not trivial
+    merged = merge_corrections([tmp_path / "shard1", tmp_path / "shard0"], tmp_path / "merged").counts
+    keep = ("problems", "first_attempts", "second_attempts", "tokens", "first_parse_rate", "second_parse_rate",
+            "label_sources", "mean_vote_share", "answer_changed", "mean_edit_distance", "self_correction", "configs")
+    assert {k: merged[k] for k in keep} == {k: whole["counts"][k] for k in keep}
+    columns = [c for c in pl.read_parquet(tmp_path / "run" / "traces.parquet").columns]
+    order = ["problem_id", "first_idx", "second_idx"]
+    assert (pl.read_parquet(tmp_path / "merged" / "traces.parquet").sort(order)
+            .equals(pl.read_parquet(tmp_path / "run" / "traces.parquet").sort(order).select(columns)))
+    for name in CONFIGS:
+        assert _rows(tmp_path / "merged", name) == _rows(tmp_path / "run", name), name
+    manifest = json.loads((tmp_path / "merged" / "manifest.json").read_text())
+    assert manifest["kind"] == "self_correction" and manifest["config"]["shard"] is None
+    assert manifest["config"]["out"] == str(tmp_path / "merged")
+
+
+def test_merge_refuses_mismatched_or_incomplete_correction_shards(monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    for i in (0, 1):
+        _run(monkeypatch, tmp_path, gold=True, name=f"shard{i}", shard=(i, 2))
+    with pytest.raises(ScpoError, match=r"missing shard\(s\) 1/2"):
+        merge_corrections([tmp_path / "shard0"], tmp_path / "m1")
+    with pytest.raises(ScpoError, match="are both shard 0/2"):
+        merge_corrections([tmp_path / "shard0", tmp_path / "shard0"], tmp_path / "m2")
+    path = tmp_path / "shard1" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    path.write_text(json.dumps({**manifest, "config": {**manifest["config"], "second_n": 3}}))
+    with pytest.raises(ScpoError, match="different configurations: second_n"):
+        merge_corrections([tmp_path / "shard0", tmp_path / "shard1"], tmp_path / "m3")
+    path.write_text(json.dumps({**manifest, "kind": "generate"}))
+    with pytest.raises(ScpoError, match="is not a `scpo-data correct` run"):
+        merge_corrections([tmp_path / "shard0", tmp_path / "shard1"], tmp_path / "m4")
+    assert not any((tmp_path / f"m{i}").exists() for i in range(1, 5))

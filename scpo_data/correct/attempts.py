@@ -43,6 +43,12 @@ class Attempts:
         return second.sample_idx // self.second_n
 
 
+def correction_prompt(problem: Problem, first: str, instruction: str | None = None) -> list[Message]:
+    """The attempt-2 conversation: the problem's prompt, attempt 1 and the correction
+    instruction (``instruction`` replaces the domain's)."""
+    return get_domain(problem.domain).correction_chat(problem.question, first, instruction)
+
+
 def sample_attempts(
     backend: Backend,
     problems: Sequence[Problem],
@@ -65,9 +71,7 @@ def sample_attempts(
     with stage(console, "attempt 1", len(problems) * first.n) as bar:
         firsts = sample_problems(backend, problems, first, bar)
     by_id = {p.problem_id: p for p in problems}
-    prompts = [get_domain(by_id[s.problem_id].domain).correction_chat(by_id[s.problem_id].question, s.text,
-                                                                      instruction)
-               for s in firsts]
+    prompts = [correction_prompt(by_id[s.problem_id], s.text, instruction) for s in firsts]
     with stage(console, "attempt 2", len(prompts) * second.n) as bar:
         outputs = backend.generate(prompts, second, bar)
     seconds = [

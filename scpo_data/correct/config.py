@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from scpo_data.backends import BackendOptions
@@ -42,6 +42,8 @@ class CorrectConfig:
         resume: Replay finished completions from the run folder's request cache.
         options: Engine settings of the ``openai`` and ``vllm`` backends.
         engine: Where the attempts are generated (this process, or replicas on a Ray cluster).
+        shard: ``(i, N)``: answer only the problems of shard i of N (``generate``'s split;
+            ``scpo-data merge`` joins the shards' folders). None: all.
     """
 
     problems: str = "builtin"
@@ -67,10 +69,21 @@ class CorrectConfig:
     resume: bool = True
     options: BackendOptions = field(default_factory=BackendOptions)
     engine: EngineOptions = field(default_factory=EngineOptions)
+    shard: tuple[int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration as a plain JSON-serialisable dict."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CorrectConfig":
+        """The configuration a manifest's ``config`` records (unknown keys are ignored)."""
+        known = {f.name for f in fields(cls)}
+        settings = {key: value for key, value in data.items() if key in known}
+        options = BackendOptions(**settings.pop("options", {}))
+        engine = EngineOptions(**settings.pop("engine", {}))
+        shard = settings.pop("shard", None)
+        return cls(**settings, options=options, engine=engine, shard=tuple(shard) if shard else None)
 
     def problem_config(self) -> GenerateConfig:
         """The problem settings as a :class:`GenerateConfig`, which the domains' problem

@@ -12,7 +12,9 @@
   wrong one (rejected), in TRL's conversational preference format.
 
 A wrong attempt is one whose answer is not the label (no answer counts as wrong);
-traces without a label are in ``traces`` only. Random picks use the run seed.
+traces without a label are in ``traces`` only. Random picks use the run seed and the
+problem's id, so a problem's rows do not depend on the other problems (the configs of
+merged shards are the shards' own rows).
 """
 
 from __future__ import annotations
@@ -61,10 +63,15 @@ def config_frames(traces: Sequence[Trace], prompts: dict[tuple[str, int], list[M
         "star": [{"prompt": prompts[(t.problem_id, t.first_idx)], "completion": _assistant(t.second),
                   **_label(t), "first_key": t.first_key, "second_key": t.second_key}
                  for t in traces if t.r1 == 0 and t.r2 == 1],
-        "pair_sft": _pair_sft(traces, prompts, random.Random(seed)),
-        "preference": _preference(traces, prompts, random.Random(seed + 1)),
+        "pair_sft": _pair_sft(traces, prompts, seed),
+        "preference": _preference(traces, prompts, seed + 1),
     }
     return {name: pl.DataFrame(rows[name], schema=SCHEMAS[name], orient="row") for name in CONFIGS}
+
+
+def _rng(seed: int, key: str) -> random.Random:
+    """The random picks of one first attempt's rows (``key``: problem id and attempt index)."""
+    return random.Random(f"{seed}:{key}")
 
 
 def _assistant(text: str) -> list[Message]:
@@ -82,7 +89,7 @@ def _trace_row(t: Trace, prompts: dict[tuple[str, int], list[Message]]) -> dict[
 
 
 def _pair_sft(traces: Sequence[Trace], prompts: dict[tuple[str, int], list[Message]],
-              rng: random.Random) -> list[dict[str, object]]:
+              seed: int) -> list[dict[str, object]]:
     """Each wrong first attempt (once, however many second attempts follow it) with a correct solution."""
     correct: dict[str, dict[str, list[Trace]]] = defaultdict(lambda: {"first": [], "second": []})
     firsts: dict[tuple[str, int], Trace] = {}
@@ -100,7 +107,7 @@ def _pair_sft(traces: Sequence[Trace], prompts: dict[tuple[str, int], list[Messa
         source = "first" if correct[problem_id]["first"] else "second"
         if not correct[problem_id][source]:
             continue
-        pick = rng.choice(correct[problem_id][source])
+        pick = _rng(seed, f"{problem_id}:{index}").choice(correct[problem_id][source])
         text, key = (pick.first, pick.first_key) if source == "first" else (pick.second, pick.second_key)
         rows.append({"prompt": prompts[(problem_id, index)], "completion": _assistant(text), **_label(t),
                      "first_key": t.first_key, "completion_key": key, "completion_from": source})
@@ -108,7 +115,7 @@ def _pair_sft(traces: Sequence[Trace], prompts: dict[tuple[str, int], list[Messa
 
 
 def _preference(traces: Sequence[Trace], prompts: dict[tuple[str, int], list[Message]],
-                rng: random.Random) -> list[dict[str, object]]:
+                seed: int) -> list[dict[str, object]]:
     """One pair per first attempt with a right and a wrong second attempt after it."""
     groups: dict[tuple[str, int], list[Trace]] = defaultdict(list)
     for t in traces:
@@ -120,6 +127,7 @@ def _preference(traces: Sequence[Trace], prompts: dict[tuple[str, int], list[Mes
         wrong = [t for t in group if t.r2 == 0]
         if not right or not wrong:
             continue
+        rng = _rng(seed, f"{key[0]}:{key[1]}")
         chosen, rejected = rng.choice(right), rng.choice(wrong)
         rows.append({"prompt": prompts[key], "chosen": _assistant(chosen.second),
                      "rejected": _assistant(rejected.second), **_label(chosen), "first_key": chosen.first_key,

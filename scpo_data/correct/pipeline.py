@@ -6,7 +6,8 @@ attempt 2 pair), ``manifest.json`` (settings, versions, model, counts and
 configs: ``traces``, ``star``, ``pair_sft``, ``preference``). Problems, the model and the
 instruction are checked before anything is written, so bad input leaves no folder
 behind; a re-run of the same command replays finished completions from the cache.
-Shards (``--shard`` / ``merge``) are not supported here.
+With ``shard = (i, N)`` only the problems of ``generate``'s shard i are answered;
+``scpo-data merge`` (:mod:`scpo_data.correct.merge`) joins the shards' folders.
 """
 
 from __future__ import annotations
@@ -26,17 +27,17 @@ from scpo_data.backends import backend_model
 from scpo_data.backends.base import SamplingParams
 from scpo_data.backends.cache import cache_line, resumable
 from scpo_data.backends.models import ModelRef
-from scpo_data.correct.attempts import Attempts, sample_attempts
+from scpo_data.correct.attempts import sample_attempts
 from scpo_data.correct.config import CorrectConfig
 from scpo_data.correct.datasets import config_frames
-from scpo_data.correct.labels import Label
 from scpo_data.correct.metrics import self_correction
-from scpo_data.correct.traces import TRACES_FILE, Trace, build_traces, write_traces
+from scpo_data.correct.traces import TRACES_FILE, Trace, build_traces, trace_labels, write_traces
 from scpo_data.domains import get_domain
 from scpo_data.engines import open_backend
 from scpo_data.evaluate.scoring import rate
 from scpo_data.generate.pipeline import Timer
 from scpo_data.generate.pipeline import _seed_problems as seed_problems
+from scpo_data.generate.shards import select_shard
 from scpo_data.manifest import package_versions
 from scpo_data.publish.dataset import export_correction_dataset
 
@@ -62,7 +63,7 @@ def run_correct(config: CorrectConfig, console: Console | None = None) -> Correc
     console = console or Console(stderr=True)
     timer = Timer()
     with timer("load"):
-        problems = seed_problems(config.problem_config())
+        problems = select_shard(seed_problems(config.problem_config()), config.shard)
         model = backend_model(config.backend, config.model)
         out = Path(config.out)
         backend = open_backend(config.backend, model, config.batch_size, config.dtype, config.options, out,
@@ -75,31 +76,54 @@ def run_correct(config: CorrectConfig, console: Console | None = None) -> Correc
     console.print(cache_line(backend.stats), highlight=False)
 
     with timer("rewards"):
-        traces, labels = build_traces(problems, attempts, config.domain, config.alpha)
+        traces, _ = build_traces(problems, attempts, config.domain, config.alpha)
+    tokens = sum(s.n_tokens for s in (*attempts.first, *attempts.second))
+    manifest = finish_correction(config, model, problems, traces, attempts.prompts,
+                                 Totals(len(attempts.first), tokens), backend.stats.to_dict(), timer.timings)
+    return CorrectSummary(out, manifest["counts"], timer.timings)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What the traces do not hold: the number of first attempts and all tokens generated."""
+
+    first_attempts: int
+    tokens: int
+
+
+def finish_correction(config: CorrectConfig, model: ModelRef, problems: Sequence[rec.Problem],
+                      traces: Sequence[Trace], prompts: dict[tuple[str, int], list[rec.Message]],
+                      totals: Totals, cache: dict[str, int], timings: dict[str, float]) -> dict[str, Any]:
+    """Write the traces, the dataset folder and the manifest of a run; return the manifest.
+
+    ``run_correct`` and ``merge`` (of shards) both end here, so a merged folder is made
+    by the same code as a single run.
+    """
+    out = Path(config.out)
     write_traces(traces, out / TRACES_FILE)
-    frames = config_frames(traces, attempts.prompts, config.seed)
+    frames = config_frames(traces, prompts, config.seed)
     counts = {
-        **run_counts(problems, attempts, traces, labels),
+        **run_counts(problems, traces, totals),
         "configs": {name: frame.height for name, frame in frames.items()},
-        "cache": backend.stats.to_dict(),
+        "cache": cache,
     }
-    manifest = correction_manifest(config, model, counts, timer.timings)
+    manifest = correction_manifest(config, model, counts, timings)
     export_correction_dataset(frames, manifest, out / "dataset")
     rec.write_json(manifest, out / rec.MANIFEST_FILE)
-    return CorrectSummary(out, counts, timer.timings)
+    return manifest
 
 
-def run_counts(problems: Sequence[rec.Problem], attempts: Attempts, traces: Sequence[Trace],
-               labels: dict[str, Label]) -> dict[str, Any]:
+def run_counts(problems: Sequence[rec.Problem], traces: Sequence[Trace], totals: Totals) -> dict[str, Any]:
     """The run's counts: attempts, tokens, parse rates, label sources, answer changes and
     ``self_correction`` (the five metrics with their intervals)."""
+    labels = trace_labels(traces)
     shares = [label.vote_share for label in labels.values() if label.vote_share is not None]
     first_keys = {(t.problem_id, t.first_idx): t.first_key for t in traces}
     return {
         "problems": len(problems),
-        "first_attempts": len(attempts.first),
-        "second_attempts": len(attempts.second),
-        "tokens": sum(s.n_tokens for s in (*attempts.first, *attempts.second)),
+        "first_attempts": totals.first_attempts,
+        "second_attempts": len(traces),
+        "tokens": totals.tokens,
         "first_parse_rate": rate([key is not None for key in first_keys.values()]),
         "second_parse_rate": rate([t.second_key is not None for t in traces]),
         "label_sources": dict(Counter(label.source for label in labels.values())),

@@ -121,3 +121,14 @@ def traces_frame(traces: Sequence[Trace]) -> pl.DataFrame:
 def write_traces(traces: Sequence[Trace], path: Path) -> None:
     """Write the traces to Parquet atomically."""
     write_parquet(traces_frame(traces), path)
+
+
+def read_traces(path: Path) -> list[Trace]:
+    """The traces of a ``traces.parquet`` file, in file order."""
+    frame = pl.read_parquet(path).select(list(TRACE_SCHEMA))
+    return [Trace(**row) for row in frame.iter_rows(named=True)]
+
+
+def trace_labels(traces: Sequence[Trace]) -> dict[str, Label]:
+    """The label of each problem that has traces, as its traces record it."""
+    return {t.problem_id: Label(t.label, t.label_source, t.vote_share) for t in traces}

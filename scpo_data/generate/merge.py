@@ -41,8 +41,11 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise ScpoError(f"{path} is not valid JSON: {exc.msg}") from None
 
 
-def check_shards(folders: Sequence[Path], manifests: Sequence[dict[str, Any]]) -> list[int]:
+def check_shards(folders: Sequence[Path], manifests: Sequence[dict[str, Any]],
+                 operational: frozenset[str] = OPERATIONAL) -> list[int]:
     """Check that the folders are the complete, distinct shards of one configuration.
+
+    Settings named in ``operational`` may differ between the shards.
 
     Returns:
         The order of the folders by shard index.
@@ -57,7 +60,7 @@ def check_shards(folders: Sequence[Path], manifests: Sequence[dict[str, Any]]) -
             raise ScpoError(f"{folder} was not made with --shard")
         differ = sorted(
             key for key in set(base["config"]) | set(manifest["config"])
-            if key not in OPERATIONAL and base["config"].get(key) != manifest["config"].get(key)
+            if key not in operational and base["config"].get(key) != manifest["config"].get(key)
         )
         if differ:
             raise ScpoError(f"{folder} and {first} have different configurations: {', '.join(differ)}")
@@ -79,39 +82,62 @@ def check_shards(folders: Sequence[Path], manifests: Sequence[dict[str, Any]]) -
     return sorted(range(len(folders)), key=lambda i: shards[i][0])
 
 
-def merge_runs(folders: Sequence[Path], out: Path) -> RunSummary:
-    """Merge shard folders into the run folder ``out`` (which must not exist or be empty).
+def open_shards(folders: Sequence[Path], out: Path,
+                operational: frozenset[str] = OPERATIONAL) -> tuple[list[Path], list[dict[str, Any]]]:
+    """The shard folders and their manifests in shard order, checked for a merge into ``out``.
 
     Raises:
-        ScpoError: See :func:`check_shards`; also when ``out`` is not empty or two
-            shards hold the same problem.
+        ScpoError: When no folder is named, ``out`` is not empty, or see :func:`check_shards`.
     """
     if not folders:
         raise ScpoError("name the shard folders to merge")
     if out.exists() and any(out.iterdir()):
         raise ScpoError(f"{out} exists and is not empty")
     manifests = [read_manifest(folder) for folder in folders]
-    order = check_shards(folders, manifests)
-    problems: list[rec.Problem] = []
-    samples: list[rec.Sample] = []
-    answers: list[rec.AnswerRecord] = []
-    for i in order:
-        problems += rec.read_records(folders[i] / rec.PROBLEMS_FILE, rec.Problem)
-        samples += rec.read_records(folders[i] / rec.SAMPLES_FILE, rec.Sample)
-        answers += rec.read_records(folders[i] / rec.ANSWERS_FILE, rec.AnswerRecord)
+    order = check_shards(folders, manifests, operational)
+    return [folders[i] for i in order], [manifests[i] for i in order]
+
+
+def check_distinct(problems: Sequence[rec.Problem]) -> None:
+    """Refuse problems that appear in more than one shard."""
     ids = [p.problem_id for p in problems]
     if len(set(ids)) != len(ids):
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         raise ScpoError(f"problems appear in more than one shard: {', '.join(repeated[:5])}")
+
+
+def shard_model(manifest: dict[str, Any]) -> ModelRef:
+    """The model a shard's manifest records (the same for all shards after :func:`check_shards`)."""
+    return ModelRef(**{k: manifest["model"][k] for k in ("spec", "path", "identity", "file_hash")})
+
+
+def summed_cache(manifests: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """The shards' request-cache counts added up."""
+    return {key: sum(m["counts"].get("cache", {}).get(key, 0) for m in manifests)
+            for key in manifests[0]["counts"].get("cache", {})}
+
+
+def merge_runs(folders: Sequence[Path], out: Path) -> RunSummary:
+    """Merge shard folders into the run folder ``out`` (which must not exist or be empty).
+
+    Raises:
+        ScpoError: See :func:`open_shards`; also when two shards hold the same problem.
+    """
+    folders, manifests = open_shards(folders, out)
+    problems: list[rec.Problem] = []
+    samples: list[rec.Sample] = []
+    answers: list[rec.AnswerRecord] = []
+    for folder in folders:
+        problems += rec.read_records(folder / rec.PROBLEMS_FILE, rec.Problem)
+        samples += rec.read_records(folder / rec.SAMPLES_FILE, rec.Sample)
+        answers += rec.read_records(folder / rec.ANSWERS_FILE, rec.AnswerRecord)
+    check_distinct(problems)
     base = manifests[0]
     known = {f.name for f in fields(GenerateConfig)}
     settings = {k: v for k, v in base["config"].items() if k in known}
     config = GenerateConfig(**{**settings, "out": str(out), "shard": None})
-    model = ModelRef(**{k: base["model"][k] for k in ("spec", "path", "identity", "file_hash")})
     origin = {key: sum(m["counts"].get(key, 0) for m in manifests) for key in ("seed_problems", "synthesized")}
-    cache = {key: sum(m["counts"].get("cache", {}).get(key, 0) for m in manifests)
-             for key in base["counts"].get("cache", {})}
     for name, kind, items in ((rec.PROBLEMS_FILE, rec.Problem, problems), (rec.SAMPLES_FILE, rec.Sample, samples),
                               (rec.ANSWERS_FILE, rec.AnswerRecord, answers)):
         rec.write_records(items, kind, out / name)
-    return finish_run(config, model, problems, samples, answers, Timer(), origin, cache)
+    return finish_run(config, shard_model(base), problems, samples, answers, Timer(), origin, summed_cache(manifests))
