@@ -138,6 +138,10 @@ def generate(
     gpus_per_replica: GpusPerReplicaOpt = 0.0,
     cpus_per_replica: CpusPerReplicaOpt = 1.0,
     shard: ShardOpt = None,
+    chunk: Annotated[
+        int, typer.Option("--chunk", min=1, help="Problems sampled, answered and paired together: the driver "
+                          "holds one chunk's samples at a time and streams them to samples.parquet.")
+    ] = GenerateConfig.chunk,
 ) -> None:
     """Sample k answers per problem, vote, and write weighted ScPO preference pairs.
 
@@ -178,6 +182,7 @@ def generate(
             extra_samples=spec.extra_samples if extra_samples is None else extra_samples,
             extra_temperature=extra_temperature,
             shard=parse_shard(shard) if shard else None,
+            chunk=chunk,
         )
         engine_settings = engine_options(engine, ray_address, replicas, gpus_per_replica, cpus_per_replica)
         summary = run_generate(config, err_console, engine_settings)

@@ -89,6 +89,10 @@ class GenerateConfig:
             candidate); 0 disables (paper: 8).
         extra_temperature: Temperature of the extra samples (paper: 1.2).
         shard: ``(i, N)``: process only the problems of shard i of N (None: all).
+        chunk: Problems sampled, answered and paired together: the driver holds one
+            chunk's samples at a time and streams them to ``samples.parquet``. The hf
+            backend plans its batches within a chunk, so for a run larger than one
+            chunk another chunk size gives other (equally valid) samples.
     """
 
     problems: str = "builtin"
@@ -122,6 +126,7 @@ class GenerateConfig:
     extra_samples: int = 0
     extra_temperature: float = 1.2
     shard: tuple[int, int] | None = None
+    chunk: int = 4096
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration as a plain JSON-serialisable dict."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import polars as pl
+import pyarrow.parquet as pq
 
 PROBLEMS_FILE = "problems.parquet"
 SAMPLES_FILE = "samples.parquet"
@@ -132,6 +133,44 @@ def write_parquet(frame: pl.DataFrame, path: Path) -> None:
 def write_records(records: Sequence[Any], kind: type, path: Path) -> None:
     """Write records of one dataclass type to a Parquet file atomically."""
     write_parquet(to_frame(records, kind), path)
+
+
+class RecordSink:
+    """Append records of one type to a Parquet file batch by batch, so they need not all be
+    held in memory; the file appears (atomically, by rename) only when the sink closes
+    without an error, and holds the schema's columns even with no rows.
+
+    Use as a context manager: ``with RecordSink(path, Sample) as sink: sink.write(batch)``.
+    """
+
+    def __init__(self, path: Path, kind: type) -> None:
+        self.path, self.kind = path, kind
+        self.rows = 0
+        self._tmp: str | None = None
+        self._writer: pq.ParquetWriter | None = None
+
+    def __enter__(self) -> "RecordSink":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        os.close(fd)
+        self._writer = pq.ParquetWriter(self._tmp, to_frame([], self.kind).to_arrow().schema)
+        return self
+
+    def write(self, records: Sequence[Any]) -> None:
+        """Append one batch (a row group)."""
+        if records and self._writer is not None:
+            self._writer.write_table(to_frame(records, self.kind).to_arrow())
+            self.rows += len(records)
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        assert self._writer is not None and self._tmp is not None
+        try:
+            self._writer.close()
+            if kind is None:
+                os.replace(self._tmp, self.path)
+        finally:
+            if os.path.exists(self._tmp):
+                os.unlink(self._tmp)
 
 
 def read_records(path: Path, kind: type[R]) -> list[R]:

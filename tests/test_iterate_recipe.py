@@ -99,3 +99,16 @@ def test_a_run_pinned_before_a_setting_existed_still_resumes() -> None:
     assert settings_agree({"seed": 0, "train": {"epochs": 2, "options": {"max_length": 256}}}, now)
     assert not settings_agree({"seed": 0, "train": {"epochs": 3}}, now)
     assert not settings_agree({"seed": 0, "gone": 1}, now)
+
+
+def test_an_arm_can_be_added_to_a_pinned_run_but_other_settings_are_refused(tmp_path: Path) -> None:
+    import json
+
+    from scpo_data.iterate.driver import RECIPE_FILE, claim_folder
+
+    claim_folder(tmp_path, load_recipe("tiny", {"arms": ["scpo"]}))
+    claim_folder(tmp_path, load_recipe("tiny", {"arms": ["scpo", "irpo"]}))
+    assert json.loads((tmp_path / RECIPE_FILE).read_text())["arms"] == ["scpo", "irpo"]
+    with pytest.raises(ScpoError, match="holds an iterate run of other settings"):
+        claim_folder(tmp_path, load_recipe("tiny", {"arms": ["scpo"], "seed": 4}))
+    assert json.loads((tmp_path / RECIPE_FILE).read_text())["arms"] == ["scpo", "irpo"]

@@ -3,9 +3,10 @@
 Every folder must be a finished run of the same configuration (all settings but the
 output folder, the shard and operational knobs such as ``--resume`` or
 ``--concurrency``) with the same model weights, the shards must be distinct and all N
-present. Problems, samples and answers are concatenated in shard order; pairs, counts,
-the dataset folder and the manifest are then made by the same code as ``generate``
-(pairs are chosen per problem, so they equal the shards' own pairs).
+present. Problems, samples and answers are concatenated in shard order, one shard's
+samples in memory at a time; pairs, counts, the dataset folder and the manifest are then
+made by the same code as ``generate`` (pairs are chosen per problem, so they equal the
+shards' own pairs).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from scpo_data import records as rec
 from scpo_data.config import GenerateConfig
 from scpo_data.errors import ScpoError
 from scpo_data.backends.models import ModelRef
-from scpo_data.generate.pipeline import RunSummary, Timer, finish_run
+from scpo_data.generate.answers import gold_keys
+from scpo_data.generate.pipeline import RunRecords, RunSummary, Timer, finish_run
 
 #: Settings that may differ between shards: they do not change what is generated.
 OPERATIONAL = frozenset({"out", "shard", "resume", "concurrency", "api_key_env", "base_url"})
@@ -125,19 +127,22 @@ def merge_runs(folders: Sequence[Path], out: Path) -> RunSummary:
     """
     folders, manifests = open_shards(folders, out)
     problems: list[rec.Problem] = []
-    samples: list[rec.Sample] = []
-    answers: list[rec.AnswerRecord] = []
     for folder in folders:
         problems += rec.read_records(folder / rec.PROBLEMS_FILE, rec.Problem)
-        samples += rec.read_records(folder / rec.SAMPLES_FILE, rec.Sample)
-        answers += rec.read_records(folder / rec.ANSWERS_FILE, rec.AnswerRecord)
     check_distinct(problems)
     base = manifests[0]
     known = {f.name for f in fields(GenerateConfig)}
     settings = {k: v for k, v in base["config"].items() if k in known}
     config = GenerateConfig(**{**settings, "out": str(out), "shard": None})
+    records = RunRecords(gold_keys(problems, config.domain))
+    timer = Timer()
+    rec.write_records(problems, rec.Problem, out / rec.PROBLEMS_FILE)
+    with rec.RecordSink(out / rec.SAMPLES_FILE, rec.Sample) as sink:
+        for folder in folders:  # one shard's samples in memory at a time
+            samples = rec.read_records(folder / rec.SAMPLES_FILE, rec.Sample)
+            sink.write(samples)
+            records.add(config, rec.read_records(folder / rec.PROBLEMS_FILE, rec.Problem), samples,
+                        rec.read_records(folder / rec.ANSWERS_FILE, rec.AnswerRecord), timer)
+    rec.write_records(records.answers, rec.AnswerRecord, out / rec.ANSWERS_FILE)
     origin = {key: sum(m["counts"].get(key, 0) for m in manifests) for key in ("seed_problems", "synthesized")}
-    for name, kind, items in ((rec.PROBLEMS_FILE, rec.Problem, problems), (rec.SAMPLES_FILE, rec.Sample, samples),
-                              (rec.ANSWERS_FILE, rec.AnswerRecord, answers)):
-        rec.write_records(items, kind, out / name)
-    return finish_run(config, shard_model(base), problems, samples, answers, Timer(), origin, summed_cache(manifests))
+    return finish_run(config, shard_model(base), problems, records, timer, origin, summed_cache(manifests))

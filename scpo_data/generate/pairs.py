@@ -38,6 +38,14 @@ class PairStats:
     #: Pairs made by each rule (``vote``, ``gold``).
     by_label: Counter[str] = field(default_factory=Counter)
 
+    def add(self, other: "PairStats") -> None:
+        """Add another chunk's counts to these."""
+        self.problems += other.problems
+        self.pairs += other.pairs
+        self.passing_tau += other.passing_tau
+        self.skipped.update(other.skipped)
+        self.by_label.update(other.by_label)
+
 
 def build_pairs(
     problems: Sequence[Problem],

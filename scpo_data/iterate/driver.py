@@ -108,20 +108,26 @@ def evaluate(step: Step, folder: Path, model: str, files: DataFiles, dev: bool =
 def claim_folder(out: Path, recipe: Recipe) -> None:
     """Pin ``out`` to ``recipe`` (``recipe.json``), or check that it already holds this recipe's run.
 
+    The arms may differ from the pinned ones: each arm's steps are its own, and all share
+    M0, the splits and M0's samples, so an arm can be added to (or left out of) a run
+    later; the pinned file then records the arms of the latest call.
+
     Raises:
-        ScpoError: When ``out`` is a file, or holds a run of another recipe.
+        ScpoError: When ``out`` is a file, or holds a run of other settings.
     """
+    from scpo_data.records import write_json
+
     settings = json.loads(json.dumps(recipe.to_dict()))
     pinned = out / RECIPE_FILE
     if out.exists() and not out.is_dir():
         raise ScpoError(f"--out {out} is a file; give a folder")
     if pinned.is_file():
-        if not settings_agree(json.loads(pinned.read_text(encoding="utf-8")), settings):
+        before = json.loads(pinned.read_text(encoding="utf-8"))
+        if not settings_agree({k: v for k, v in before.items() if k != "arms"}, settings):
             raise ScpoError(f"{out} holds an iterate run of other settings (see {pinned}); "
                             "give another --out, or the same recipe and flags to resume it")
-        return
-    from scpo_data.records import write_json
-
+        if before.get("arms") == settings["arms"]:
+            return
     write_json(settings, pinned)
 
 
