@@ -21,6 +21,7 @@ def test_shipped_recipes_load_and_fix_every_setting() -> None:
     assert laptop.tau == (0.7,) and laptop.problems.test >= 500 and laptop.eval.maj_n >= 200
     assert set(laptop.arms) == {"scpo", "irpo", "semi"}
     assert laptop.train.learning_rate == (5e-6,) and laptop.sampling.extra_samples == 8
+    assert laptop.warmup is not None and laptop.warmup["steps"] == 15  # chosen on dev (m0-warmup-dev.md)
 
 
 def test_one_learning_rate_or_a_list() -> None:
