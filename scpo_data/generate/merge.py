@@ -126,9 +126,8 @@ def merge_runs(folders: Sequence[Path], out: Path) -> RunSummary:
         ScpoError: See :func:`open_shards`; also when two shards hold the same problem.
     """
     folders, manifests = open_shards(folders, out)
-    problems: list[rec.Problem] = []
-    for folder in folders:
-        problems += rec.read_records(folder / rec.PROBLEMS_FILE, rec.Problem)
+    shard_problems = [rec.read_records(folder / rec.PROBLEMS_FILE, rec.Problem) for folder in folders]
+    problems = [p for part in shard_problems for p in part]
     check_distinct(problems)
     base = manifests[0]
     known = {f.name for f in fields(GenerateConfig)}
@@ -138,11 +137,10 @@ def merge_runs(folders: Sequence[Path], out: Path) -> RunSummary:
     timer = Timer()
     rec.write_records(problems, rec.Problem, out / rec.PROBLEMS_FILE)
     with rec.RecordSink(out / rec.SAMPLES_FILE, rec.Sample) as sink:
-        for folder in folders:  # one shard's samples in memory at a time
+        for folder, part in zip(folders, shard_problems):  # one shard's samples in memory at a time
             samples = rec.read_records(folder / rec.SAMPLES_FILE, rec.Sample)
             sink.write(samples)
-            records.add(config, rec.read_records(folder / rec.PROBLEMS_FILE, rec.Problem), samples,
-                        rec.read_records(folder / rec.ANSWERS_FILE, rec.AnswerRecord), timer)
+            records.add(config, part, samples, rec.read_records(folder / rec.ANSWERS_FILE, rec.AnswerRecord), timer)
     rec.write_records(records.answers, rec.AnswerRecord, out / rec.ANSWERS_FILE)
     origin = {key: sum(m["counts"].get(key, 0) for m in manifests) for key in ("seed_problems", "synthesized")}
     return finish_run(config, shard_model(base), problems, records, timer, origin, summed_cache(manifests))
