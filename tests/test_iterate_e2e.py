@@ -68,6 +68,11 @@ def test_summary_schema_and_numbers_come_from_the_eval_folders(full_run: Path) -
         expected = sum(mine[i] - base[i] for i in base) / TEST_N
         low, high = m["gain"]["ci95"]
         assert m["gain"]["greedy"] == pytest.approx(expected) and low <= expected <= high
+        before = base if m["iteration"] <= 1 else greedy(full_run / m["arm"] / f"iter{m['iteration'] - 1}" / "eval"
+                                                          / "test")
+        step = sum(mine[i] - before[i] for i in base) / TEST_N  # against the model it was trained from
+        low, high = m["step_gain"]["ci95"]
+        assert m["step_gain"]["greedy"] == pytest.approx(step) and low <= step <= high
         assert Path(m["path"]).exists() or m["path"] == "embedded"
     assert models[0]["gain"] == {"greedy": 0.0, "ci95": [0.0, 0.0]}
     taus = [row["tau"] for row in data["tau_table"]]

@@ -43,19 +43,21 @@ def write_summary(recipe: Recipe, out: Path, m0: str, console: Console | None = 
         The summary: ``recipe``, ``models`` and ``tau_table``.
     """
     base_test = greedy_by_problem(out / "base" / "iter0" / "eval" / "test")
-    models = [_entry("M0", "base", 0, m0, out / "base" / "iter0", base_test, _dev(out / "base" / "iter0"))]
+    models = [_entry("M0", "base", 0, m0, out / "base" / "iter0", base_test, base_test,
+                     _dev(out / "base" / "iter0"))]
     for arm in recipe.arms:
-        previous = models[0]
+        previous, previous_test = models[0], base_test
         for t in range(1, recipe.iterations + 1):
             folder = out / arm / f"iter{t}"
             selection = json.loads((folder / "model" / "selection.json").read_text(encoding="utf-8"))
             dev = {"n": recipe.problems.dev, "greedy": selection["dev"][selection["epochs"] - 1]} \
                 if selection["trained"] else previous["dev"]  # untrained: M(t) is M(t-1)
-            entry = _entry(f"{ARM_NAMES[arm]} M{t}", arm, t, selection["path"], folder, base_test, dev)
+            entry = _entry(f"{ARM_NAMES[arm]} M{t}", arm, t, selection["path"], folder, base_test,
+                           previous_test, dev)
             entry.update(labels=ARM_LABELS[arm], pairs=selection["pairs"], epochs=selection["epochs"],
                          learning_rate=selection.get("learning_rate"), trained=selection["trained"])
             models.append(entry)
-            previous = entry
+            previous, previous_test = entry, greedy_by_problem(folder / "eval" / "test")
     summary = {"recipe": recipe.to_dict(), "models": models, "tau_table": tau_table(out / "base" / "iter1" / "run")}
     write_json(summary, out / "summary.json")
     (out / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
@@ -92,18 +94,22 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         f"{recipe['seed']}; {recipe['iterations']} iteration(s) of {recipe['problems']['pool_per_iteration']} "
         f"pool problems, k = {recipe['sampling']['k']}, tau = {', '.join(f'{t:g}k' for t in recipe['tau'])}. "
         f"Test: greedy on {test_n} problems, maj@{k} on the first {maj_n}; gain = greedy accuracy minus "
-        "M0's on the same problems, 95% CI by paired bootstrap. Learning rate and epochs chosen on dev greedy.",
+        "M0's on the same problems, 95% CI by paired bootstrap; vs M(t-1): the same against the model it "
+        "was trained from. Learning rate and epochs chosen on dev greedy.",
         "",
-        f"| Model | Training data | Pairs | LR | Epochs | Dev greedy | Test greedy | Test maj@{k} | Gain | 95% CI |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        f"| Model | Training data | Pairs | LR | Epochs | Dev greedy | Test greedy | Test maj@{k} | Gain | 95% CI "
+        "| vs M(t-1) [95% CI] |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for m in models:
+        base = m["arm"] == "base"
         gain = m["gain"]
-        ci = f"[{_signed(gain['ci95'][0])}, {_signed(gain['ci95'][1])}]" if m["arm"] != "base" else ""
+        ci = "" if base else _interval(gain["ci95"])
+        step = "" if base else f"{_signed(m['step_gain']['greedy'])} {_interval(m['step_gain']['ci95'])}"
         lines.append(f"| {m['name']} | {ARM_DATA[m['arm']]} | {m.get('pairs', '')} | "
                      f"{format(m['learning_rate'], 'g') if m.get('learning_rate') else ''} | {m.get('epochs', '')} | "
                      f"{_pct(m['dev']['greedy'])} | {_pct(m['test']['greedy'])} | {_pct(m['test']['maj'])} | "
-                     f"{_signed(gain['greedy']) if m['arm'] != 'base' else ''} | {ci} |")
+                     f"{'' if base else _signed(gain['greedy'])} | {ci} | {step} |")
     lines += [
         "",
         f"## Tau table (M0's samples of pool slice 1, k = {recipe['sampling']['k']}, against gold)",
@@ -146,15 +152,17 @@ def accuracy_plot(models: list[dict[str, Any]], path: Path) -> Path:
 
 
 def _entry(name: str, arm: str, iteration: int, path: str, folder: Path, base_test: dict[str, bool],
-           dev: dict[str, Any]) -> dict[str, Any]:
-    """One model's line: test accuracy (greedy on all, maj@k on the subset) and the gain over M0."""
+           previous_test: dict[str, bool], dev: dict[str, Any]) -> dict[str, Any]:
+    """One model's line: test accuracy (greedy on all, maj@k on the subset), the gain over M0
+    and the gain over the model it was trained from (``step_gain``: M(t) against M(t-1))."""
     test = greedy_by_problem(folder / "eval" / "test")
     maj = json.loads((folder / "eval" / "maj" / REPORT_FILE).read_text(encoding="utf-8"))["overall"]
-    gain = paired_gain(test, base_test)
+    gain, step = paired_gain(test, base_test), paired_gain(test, previous_test)
     return {"name": name, "arm": arm, "iteration": iteration, "path": path,
             "test": {"n": len(test), "greedy": sum(test.values()) / len(test), "maj": maj["maj_accuracy"],
                      "maj_n": maj["problems"]},
             "gain": {"greedy": gain.mean, "ci95": [gain.low, gain.high]},
+            "step_gain": {"greedy": step.mean, "ci95": [step.low, step.high]},
             "dev": dev}
 
 
@@ -176,3 +184,7 @@ def _pct(value: float | None) -> str:
 
 def _signed(value: float) -> str:
     return f"{100 * value:+.1f}"
+
+
+def _interval(ci: list[float]) -> str:
+    return f"[{_signed(ci[0])}, {_signed(ci[1])}]"
