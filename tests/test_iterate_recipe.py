@@ -25,7 +25,7 @@ def test_shipped_recipes_load_and_fix_every_setting() -> None:
 
 
 def test_one_learning_rate_or_a_list() -> None:
-    assert load_recipe("laptop-quick").train.learning_rate == (1e-5,)
+    assert load_recipe("laptop-quick").train.learning_rate == (5e-6,)
     assert load_recipe("tiny").train.learning_rate == (1e-5, 3e-5)
 
 
