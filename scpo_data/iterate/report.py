@@ -43,7 +43,7 @@ def write_summary(recipe: Recipe, out: Path, m0: str, console: Console | None = 
         The summary: ``recipe``, ``models`` and ``tau_table``.
     """
     base_test = greedy_by_problem(out / "base" / "iter0" / "eval" / "test")
-    models = [_entry("M0", "base", 0, m0, out / "base" / "iter0", base_test, base_test,
+    models = [_entry("M0", "base", 0, m0, out / "base" / "iter0", base_test, base_test, base_test,
                      _dev(out / "base" / "iter0"))]
     for arm in recipe.arms:
         previous, previous_test = models[0], base_test
@@ -52,12 +52,13 @@ def write_summary(recipe: Recipe, out: Path, m0: str, console: Console | None = 
             selection = json.loads((folder / "model" / "selection.json").read_text(encoding="utf-8"))
             dev = {"n": recipe.problems.dev, "greedy": selection["dev"][selection["epochs"] - 1]} \
                 if selection["trained"] else previous["dev"]  # untrained: M(t) is M(t-1)
-            entry = _entry(f"{ARM_NAMES[arm]} M{t}", arm, t, selection["path"], folder, base_test,
+            test = greedy_by_problem(folder / "eval" / "test")
+            entry = _entry(f"{ARM_NAMES[arm]} M{t}", arm, t, selection["path"], folder, test, base_test,
                            previous_test, dev)
             entry.update(labels=ARM_LABELS[arm], pairs=selection["pairs"], epochs=selection["epochs"],
                          learning_rate=selection.get("learning_rate"), trained=selection["trained"])
             models.append(entry)
-            previous, previous_test = entry, greedy_by_problem(folder / "eval" / "test")
+            previous, previous_test = entry, test
     summary = {"recipe": recipe.to_dict(), "models": models, "tau_table": tau_table(out / "base" / "iter1" / "run")}
     write_json(summary, out / "summary.json")
     (out / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
@@ -151,11 +152,11 @@ def accuracy_plot(models: list[dict[str, Any]], path: Path) -> Path:
     return path
 
 
-def _entry(name: str, arm: str, iteration: int, path: str, folder: Path, base_test: dict[str, bool],
-           previous_test: dict[str, bool], dev: dict[str, Any]) -> dict[str, Any]:
-    """One model's line: test accuracy (greedy on all, maj@k on the subset), the gain over M0
-    and the gain over the model it was trained from (``step_gain``: M(t) against M(t-1))."""
-    test = greedy_by_problem(folder / "eval" / "test")
+def _entry(name: str, arm: str, iteration: int, path: str, folder: Path, test: dict[str, bool],
+           base_test: dict[str, bool], previous_test: dict[str, bool], dev: dict[str, Any]) -> dict[str, Any]:
+    """One model's line from its greedy ``test`` results and ``folder``'s maj@k report: test
+    accuracy, the gain over M0 and the gain over the model it was trained from (``step_gain``:
+    M(t) against M(t-1))."""
     maj = json.loads((folder / "eval" / "maj" / REPORT_FILE).read_text(encoding="utf-8"))["overall"]
     gain, step = paired_gain(test, base_test), paired_gain(test, previous_test)
     return {"name": name, "arm": arm, "iteration": iteration, "path": path,
