@@ -33,7 +33,7 @@ def load_summaries(runs: list[Path]) -> list[dict[str, Any]]:
     """Each run's ``summary.json``, checked to be seeds of one recipe, sorted by seed.
 
     Raises:
-        SeedsError: A run without a summary, two runs of one seed, or runs whose recipes
+        SeedsError: A run without a (readable) summary, two runs of one seed, or runs whose recipes
             differ in more than :data:`FREE_SETTINGS`.
     """
     summaries = []
@@ -41,7 +41,13 @@ def load_summaries(runs: list[Path]) -> list[dict[str, Any]]:
         path = run / "summary.json"
         if not path.is_file():
             raise SeedsError(f"{run} has no summary.json (is it a finished `scpo-data iterate` run?)")
-        summaries.append(json.loads(path.read_text(encoding="utf-8")))
+        try:
+            summary = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise SeedsError(f"{path} is not JSON ({exc})") from None
+        if not isinstance(summary, dict) or "seed" not in summary.get("recipe", {}) or "models" not in summary:
+            raise SeedsError(f"{path} is not an iterate summary (no recipe seed or models)")
+        summaries.append(summary)
     first = summaries[0]["recipe"]
     for run, summary in zip(runs, summaries):
         differ = sorted(key for key in set(first) | set(summary["recipe"])
