@@ -21,6 +21,6 @@ for steps in ${@:-15 25 40}; do
   scpo-data eval --data "$dev" --domain gsm8k --model "$warm" --k 8 --temperature 0.7 --max-tokens 96 \
     --seed "$seed" --out "$out/s$steps" >/dev/null
   t2=$(date +%s)
-  python -c "import json,sys; o=json.load(open(sys.argv[1]))['overall']; print(*sys.argv[2:3], o['greedy_accuracy'], o['maj_accuracy'], *sys.argv[3:])" \
+  python -c "import json,sys; o=json.load(open(sys.argv[1]))['overall']; print(sys.argv[2], o['greedy_accuracy'], o['maj_accuracy'], *sys.argv[3:])" \
     "$out/s$steps/report.json" "$steps" $((t1 - t0)) $((t2 - t1))
 done
