@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -31,3 +33,11 @@ def assert_refused(result: subprocess.CompletedProcess[str], message: str, out: 
     assert result.returncode == 2, result.stderr[-2000:]
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr[-2000:]
     assert not out.exists()
+
+
+def benchmark_script(name: str) -> ModuleType:
+    """Import ``benchmarks/NAME.py`` (the benchmarks folder is scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

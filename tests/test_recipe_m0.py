@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers import benchmark_script
+
 from scpo_data.iterate.data import make_splits
 from scpo_data.iterate.recipe import load_recipe, warmup_spec
 
-_SPEC = importlib.util.spec_from_file_location(
-    "recipe_m0", Path(__file__).resolve().parents[1] / "benchmarks" / "recipe_m0.py")
-recipe_m0 = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(recipe_m0)
+recipe_m0 = benchmark_script("recipe_m0")
 
 _RECIPE = """\
 model: embedded

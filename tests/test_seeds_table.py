@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-_SPEC = importlib.util.spec_from_file_location(
-    "seeds_table", Path(__file__).resolve().parents[1] / "benchmarks" / "seeds_table.py")
-seeds_table = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(seeds_table)
+from helpers import benchmark_script
+
+seeds_table = benchmark_script("seeds_table")
 
 
 def _model(name: str, arm: str, iteration: int, greedy: float, gain: float | None = None,
